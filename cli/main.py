@@ -1,0 +1,152 @@
+"""`doc-extractor`: run the API or a worker, manage topics, submit and fetch documents."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+import click
+import httpx
+
+from config.settings import get_settings
+
+
+def _echo_json(obj) -> None:
+    click.echo(json.dumps(obj, indent=2, ensure_ascii=False))
+
+
+@click.group()
+def main() -> None:
+    """Event-streaming document extractor."""
+
+
+@main.command()
+@click.option("--host", default=None, help="bind address (default API_HOST, 127.0.0.1)")
+@click.option("--port", type=int, default=None, help="port (default API_PORT, 8000)")
+@click.option("--workers", type=int, default=1, help="uvicorn worker processes")
+def api(host: str | None, port: int | None, workers: int) -> None:
+    """Serve the HTTP API."""
+    import uvicorn
+
+    from config.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings)
+    uvicorn.run("ingest_api.main:build", host=host or settings.api_host,
+                port=port or settings.api_port, workers=workers, factory=True,
+                access_log=False, log_level=settings.log_level.lower())
+
+
+@main.command()
+def worker() -> None:
+    """Run the pipeline's agents (preprocess, extract, store) in this process."""
+    import faust
+
+    from config.logging import configure_logging
+    from streams.app import create_app
+    from topics.admin import create_topics
+
+    settings = get_settings()
+    configure_logging(settings)
+    asyncio.run(create_topics(settings))
+    app = create_app(settings)
+    faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True,
+                 override_logging=False).execute_from_commandline()
+
+
+@main.group()
+def topics() -> None:
+    """Manage the Kafka topics of the catalogue."""
+
+
+@topics.command("create")
+def topics_create() -> None:
+    """Create every topic and DLQ of the catalogue (safe to run again)."""
+    from topics.admin import create_topics
+
+    created = asyncio.run(create_topics(get_settings()))
+    click.echo(f"created {len(created)} topic(s)" + (f": {', '.join(created)}" if created else ""))
+
+
+def _client(url: str, api_key: str | None) -> httpx.Client:
+    headers = {"X-API-Key": api_key} if api_key else {}
+    return httpx.Client(base_url=url, headers=headers, timeout=60)
+
+
+def _check(response: httpx.Response) -> dict:
+    body = response.json()
+    if response.status_code >= 400:
+        err = body.get("error", {})
+        raise click.ClickException(f"{err.get('code')}: {err.get('message')}")
+    return body
+
+
+url_option = click.option("--url", default="http://127.0.0.1:8000", show_default=True)
+key_option = click.option("--api-key", envvar="DOC_EXTRACTOR_API_KEY", default=None)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--schema", default="invoice", show_default=True)
+@click.option("--wait", is_flag=True, help="wait for each result and print it")
+@click.option("--timeout", default=300.0, show_default=True, help="seconds to wait, with --wait")
+@url_option
+@key_option
+def submit(files, schema, wait, timeout, url, api_key) -> None:
+    """Upload FILES; print their ids, or with --wait their final results."""
+    from cli.follow import wait_for
+
+    with _client(url, api_key) as client:
+        ids = []
+        for name in files:
+            path = Path(name)
+            with path.open("rb") as fh:
+                body = _check(client.post("/v1/documents", data={"schema": schema},
+                                          files={"file": (path.name, fh)}))
+            ids.append(body["id"])
+            if not wait:
+                _echo_json(body)
+        if wait:
+            for doc_id in ids:
+                _echo_json(wait_for(client, doc_id, timeout))
+
+
+@main.command()
+@click.argument("doc_id")
+@url_option
+@key_option
+def result(doc_id, url, api_key) -> None:
+    """Print a document's current state or result."""
+    with _client(url, api_key) as client:
+        _echo_json(_check(client.get(f"/v1/documents/{doc_id}")))
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--schema", default="invoice", show_default=True)
+def extract(file, schema) -> None:
+    """Extract FILE in this process (no Kafka, no API) and print the result JSON."""
+    from cli.local import extract_one
+
+    _echo_json(asyncio.run(extract_one(Path(file), schema, get_settings())))
+
+
+@main.command("eval")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False))
+@click.option("--schema", default=None, help="schema for every file (default: by folder)")
+def eval_(directory, schema) -> None:
+    """Score extraction against DIR's <file>.gt.json ground truth."""
+    from cli.local import evaluate
+
+    report = asyncio.run(evaluate(Path(directory), schema, get_settings()))
+    click.echo(report)
+
+
+from cli.dlq import dlq  # noqa: E402  (a command group in its own module)
+
+main.add_command(dlq)
+
+if __name__ == "__main__":
+    sys.exit(main())

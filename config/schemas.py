@@ -1,0 +1,137 @@
+"""Extraction schemas: the built-ins and the model that validates a tenant's own.
+
+A schema is a flat set of typed fields with descriptions; one field may be a list of
+objects (line items). Field types carry the formats that validation enforces.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+FieldType = Literal["string", "date", "amount", "number", "integer", "currency", "boolean", "array"]
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
+MAX_FIELDS = 50
+MAX_DESCRIPTION = 300
+
+
+class FieldSpec(BaseModel):
+    type: FieldType = "string"
+    description: str = Field(default="", max_length=MAX_DESCRIPTION)
+    items: dict[str, FieldSpec] | None = None  # only for type=array: the fields of one item
+
+    @model_validator(mode="after")
+    def _items_only_for_arrays(self) -> FieldSpec:
+        if (self.type == "array") != (self.items is not None):
+            raise ValueError("'items' is required for type 'array' and allowed only there")
+        for name, spec in (self.items or {}).items():
+            if not NAME_RE.match(name) or spec.type == "array":
+                raise ValueError(f"bad item field {name!r}: snake_case names, no nested arrays")
+        return self
+
+
+class SchemaDef(BaseModel):
+    name: str
+    description: str = Field(default="", max_length=MAX_DESCRIPTION)
+    fields: dict[str, FieldSpec]
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not NAME_RE.match(value):
+            raise ValueError("schema names are snake_case, 1-48 characters")
+        return value
+
+    @field_validator("fields")
+    @classmethod
+    def _fields(cls, value: dict[str, FieldSpec]) -> dict[str, FieldSpec]:
+        if not 0 < len(value) <= MAX_FIELDS:
+            raise ValueError(f"a schema has 1 to {MAX_FIELDS} fields")
+        for name in value:
+            if not NAME_RE.match(name):
+                raise ValueError(f"field name {name!r} must be snake_case, 1-48 characters")
+        return value
+
+    def json_schema(self) -> dict[str, Any]:
+        """JSON Schema for LLM structured outputs: every field present, null when absent."""
+        return _object_schema(self.fields)
+
+
+_JSON_TYPES = {
+    "string": {"type": ["string", "null"]},
+    "date": {"type": ["string", "null"], "description": "ISO 8601 date YYYY-MM-DD"},
+    "amount": {"type": ["string", "null"], "description": "decimal string, e.g. 1234.50"},
+    "number": {"type": ["number", "null"]},
+    "integer": {"type": ["integer", "null"]},
+    "currency": {"type": ["string", "null"], "description": "ISO 4217 code, e.g. EUR"},
+    "boolean": {"type": ["boolean", "null"]},
+}
+
+
+def _object_schema(fields: dict[str, FieldSpec]) -> dict[str, Any]:
+    props: dict[str, Any] = {}
+    for name, spec in fields.items():
+        if spec.type == "array":
+            prop: dict[str, Any] = {"type": "array", "items": _object_schema(spec.items or {})}
+        else:
+            prop = dict(_JSON_TYPES[spec.type])
+            hint = prop.pop("description", "")
+            prop["description"] = " ".join(x for x in (spec.description, hint) if x)
+        if spec.type == "array" and spec.description:
+            prop["description"] = spec.description
+        props[name] = prop
+    return {
+        "type": "object",
+        "properties": props,
+        "required": list(fields),
+        "additionalProperties": False,
+    }
+
+
+def _f(type_: FieldType, description: str, **kw: Any) -> FieldSpec:
+    return FieldSpec(type=type_, description=description, **kw)
+
+
+LINE_ITEM = {
+    "description": _f("string", "what was sold"),
+    "quantity": _f("number", "how many units"),
+    "unit_price": _f("amount", "price of one unit"),
+    "amount": _f("amount", "line total"),
+}
+
+INVOICE = SchemaDef(
+    name="invoice",
+    description="A supplier invoice",
+    fields={
+        "invoice_number": _f("string", "the invoice number or reference"),
+        "date": _f("date", "the invoice (issue) date"),
+        "due_date": _f("date", "the payment due date"),
+        "vendor": _f("string", "the company that issued the invoice"),
+        "vendor_address": _f("string", "postal address of the vendor"),
+        "vendor_vat_id": _f("string", "VAT / tax registration number of the vendor"),
+        "customer": _f("string", "the billed customer"),
+        "currency": _f("currency", "currency of the amounts"),
+        "subtotal": _f("amount", "total before tax"),
+        "tax": _f("amount", "total tax amount"),
+        "total": _f("amount", "grand total to pay, tax included"),
+        "line_items": _f("array", "the invoice lines", items=LINE_ITEM),
+    },
+)
+
+RECEIPT = SchemaDef(
+    name="receipt",
+    description="A shop or restaurant receipt",
+    fields={
+        "vendor": _f("string", "the shop or company name"),
+        "vendor_address": _f("string", "address of the shop"),
+        "date": _f("date", "date of purchase"),
+        "currency": _f("currency", "currency of the amounts"),
+        "total": _f("amount", "total paid, tax included"),
+        "tax": _f("amount", "tax amount (GST/VAT)"),
+        "line_items": _f("array", "the purchased items", items=LINE_ITEM),
+    },
+)
+
+BUILTIN: dict[str, SchemaDef] = {s.name: s for s in (INVOICE, RECEIPT)}

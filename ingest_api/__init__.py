@@ -1,0 +1,1 @@
+"""The HTTP edge: validate uploads, publish them to Kafka, serve results."""

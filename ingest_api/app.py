@@ -1,0 +1,68 @@
+"""`create_app(settings)`: the FastAPI edge. Clients are made in the lifespan, not at import."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
+from redis.asyncio import Redis
+
+from config.settings import Settings
+from ingest_api import errors
+from ingest_api.auth import KeyRing
+from ingest_api.middleware import EdgeMiddleware
+from ingest_api.publisher import Publisher
+from ingest_api.ratelimit import RateLimiter
+from ingest_api.routes import documents, health, schemas
+from streams.blobstore import RedisBlobStore
+from streams.metrics import Metrics
+from streams.resultstore import ResultStore
+from streams.schema_registry import SchemaRegistry
+
+log = structlog.get_logger()
+
+
+def create_app(settings: Settings, *, metrics: Metrics | None = None) -> FastAPI:
+    metrics = metrics or Metrics()
+    anonymous = not settings.tenant_keys and settings.environment == "development"
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        redis = Redis.from_url(settings.redis_url, decode_responses=False,
+                               socket_timeout=5, socket_connect_timeout=3,
+                               health_check_interval=30)
+        state = app.state
+        state.settings, state.metrics, state.redis = settings, metrics, redis
+        state.keyring = KeyRing(settings.key_hashes, allow_anonymous=anonymous)
+        state.limiter = RateLimiter(redis, settings.rate_limit_per_minute,
+                                    settings.rate_limit_burst)
+        state.results = ResultStore(redis, settings.result_ttl_seconds)
+        state.blobs = RedisBlobStore(redis)
+        state.schemas = SchemaRegistry(redis)
+        state.publisher = Publisher(settings.kafka_bootstrap_servers)
+        if anonymous:
+            log.warning("auth.disabled", reason="API_KEYS is empty in development",
+                        tenant="dev")
+        try:
+            metrics.schemas.set(await state.schemas.count())
+        except Exception:
+            log.warning("startup.redis_unreachable")  # /ready says so; we recover on our own
+        yield
+        await state.publisher.close()
+        await redis.aclose()
+
+    app = FastAPI(
+        title="ai-doc-extractor",
+        version="1",
+        description="Upload invoices, receipts and forms; get structured JSON back. "
+        "Every error is `{error: {code, message, request_id}}`.",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(EdgeMiddleware, metrics=metrics, hsts=settings.trusted_proxy_tls)
+    for module in (health, documents, schemas):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,141 @@
+"""Upload, read, follow and delete documents."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from config.errors import ExtractorError
+from ingest_api.deps import (
+    BlobsDep, DocumentDep, MetricsDep, ProducerDep, RedisDep, ResultsDep, SchemasDep,
+    SettingsDep, TenantDep,
+)
+from ingest_api.filenames import sanitize_filename
+from ingest_api.openapi import ERRORS, UPLOAD_BODY
+from ingest_api.upload import read_upload
+from ingest_api.validation import inspect_document
+from streams.blobstore import source_key
+from streams.resultstore import events_channel
+from streams.runner import failed_result
+from topics import catalogue
+from topics.codec import encode
+from topics.models import Result, Status, Submitted
+
+log = structlog.get_logger()
+router = APIRouter(prefix="/v1/documents", tags=["documents"])
+
+
+class Accepted(BaseModel):
+    id: str
+    status: Status
+    deduplicated: bool = False
+    links: dict[str, str]
+
+
+def _accepted(doc_id: str, status: Status, dedup: bool = False) -> Accepted:
+    base = f"/v1/documents/{doc_id}"
+    return Accepted(id=doc_id, status=status, deduplicated=dedup,
+                    links={"self": base, "events": f"{base}/events"})
+
+
+@router.post("", status_code=202, response_model=Accepted, openapi_extra=UPLOAD_BODY,
+             responses=ERRORS(401, 413, 415, 422, 429, 503))
+async def upload(request: Request, tenant: TenantDep, settings: SettingsDep, redis: RedisDep,
+                 results: ResultsDep, blobs: BlobsDep, schemas: SchemasDep,
+                 publisher: ProducerDep, metrics: MetricsDep) -> Accepted:
+    """Validate an upload, store it, publish it, answer 202 once Kafka has acknowledged it."""
+    try:
+        upload = await read_upload(request, settings.max_file_bytes)
+        filename = sanitize_filename(upload.filename)
+        info = await run_in_threadpool(
+            inspect_document, upload.data, filename=filename,
+            declared_type=upload.content_type, max_pages=settings.max_pages)
+        schema = await schemas.get(tenant, upload.schema)
+    except ExtractorError as exc:
+        metrics.uploads.labels(exc.code).inc()
+        raise
+    dedup_key = f"dedup:{tenant}:{info.sha256}:{schema.name}"
+    if existing := await redis.get(dedup_key):
+        previous = await results.get(existing.decode())
+        if previous and previous.status not in (Status.failed, Status.cancelled):
+            metrics.uploads.labels("deduplicated").inc()
+            return _accepted(previous.id, previous.status, dedup=True)
+    doc_id = uuid.uuid4().hex
+    ttl = settings.result_ttl_seconds
+    await blobs.put(doc_id, source_key(doc_id), upload.data, ttl)
+    record = Result(id=doc_id, tenant=tenant, schema=schema.name, status=Status.queued)
+    await results.write(record, force=True)
+    message = Submitted(
+        id=doc_id, tenant=tenant, schema=schema.name,
+        schema_def=None if schema.name in ("invoice", "receipt") else schema,
+        filename=filename, content_type=info.content_type, blob=source_key(doc_id),
+        sha256=info.sha256, submitted_at=record.created_at,
+    )
+    topic = catalogue.name(catalogue.SUBMITTED, settings.topic_prefix)
+    try:
+        await publisher.publish(topic, doc_id, encode(message),
+                                {"request_id": request.state.request_id})
+    except ExtractorError as exc:
+        # The document may still reach Kafka late; a final record makes the stages skip it.
+        await results.write(failed_result(doc_id, exc, record), force=True)
+        metrics.uploads.labels(exc.code).inc()
+        raise
+    await redis.set(dedup_key, doc_id, ex=ttl)
+    metrics.uploads.labels("accepted").inc()
+    log.info("upload.accepted", document_id=doc_id, pages=info.pages, bytes=len(upload.data),
+             content_type=info.content_type, schema=schema.name)
+    return _accepted(doc_id, Status.queued)
+
+
+@router.get("/{doc_id}", responses=ERRORS(401, 404, 429, 503))
+async def get_document(doc: DocumentDep) -> dict[str, Any]:
+    """The document's current state; its result once `completed`."""
+    return doc.public()
+
+
+@router.get("/{doc_id}/events", responses=ERRORS(401, 404, 429, 503),
+            response_class=StreamingResponse)
+async def document_events(doc: DocumentDep, redis: RedisDep, results: ResultsDep):
+    """Server-sent events: one `status` event per change, ending at a final state."""
+
+    async def stream():
+        pubsub = redis.pubsub()
+        await pubsub.subscribe(events_channel(doc.id))
+        try:
+            current = await results.get(doc.id) or doc
+            yield _sse(current)
+            while not current.status.final:
+                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=15)
+                if message is None:
+                    yield ": keep-alive\n\n"
+                    current = await results.get(doc.id) or current  # missed-publish safety net
+                    continue
+                current = Result.model_validate_json(message["data"])
+                yield _sse(current)
+        finally:
+            await pubsub.aclose()
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache"})
+
+
+def _sse(result: Result) -> str:
+    return f"event: status\ndata: {json.dumps(result.public())}\n\n"
+
+
+@router.delete("/{doc_id}", status_code=200, responses=ERRORS(401, 404, 429, 503))
+async def delete_document(doc: DocumentDep, results: ResultsDep, blobs: BlobsDep) -> dict:
+    """Cancel in-flight work and erase the result and the stored bytes."""
+    tombstone = Result(id=doc.id, tenant=doc.tenant, schema=doc.schema_name,
+                       status=Status.cancelled, created_at=doc.created_at,
+                       completed_at=doc.completed_at)
+    await results.write(tombstone, force=True)
+    await blobs.delete_document(doc.id)
+    return {"id": doc.id, "status": Status.cancelled.value}

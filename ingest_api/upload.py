@@ -1,0 +1,56 @@
+"""Read a multipart upload without ever holding more than the limit plus one chunk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+
+from config.errors import FileTooLarge, InvalidDocument
+from ingest_api.validation import read_limited
+
+CHUNK = 64 * 1024
+FORM_OVERHEAD = 64 * 1024  # multipart boundaries, headers and the small form fields
+
+
+@dataclass
+class Upload:
+    data: bytes
+    filename: str | None
+    content_type: str | None
+    schema: str
+
+
+async def read_upload(request: Request, limit: int) -> Upload:
+    declared = int(request.headers.get("content-length") or 0)
+    if declared > limit + FORM_OVERHEAD:
+        raise FileTooLarge(f"upload is larger than {limit} bytes")
+    guarded = Request(request.scope, receive=_guard(request.receive, limit + FORM_OVERHEAD))
+    async with guarded.form(max_files=1, max_fields=4) as form:
+        file = form.get("file")
+        if not isinstance(file, UploadFile):
+            raise InvalidDocument("multipart field 'file' is required")
+        data = await read_limited(_chunks(file), limit)
+        schema = form.get("schema") or "invoice"
+        return Upload(data, file.filename, file.content_type, str(schema))
+
+
+def _guard(receive, budget: int):
+    """Stop reading the socket once the body exceeds `budget`, however it is framed."""
+    seen = 0
+
+    async def guarded():
+        nonlocal seen
+        message = await receive()
+        seen += len(message.get("body", b""))
+        if seen > budget:
+            raise FileTooLarge(f"upload is larger than {budget - FORM_OVERHEAD} bytes")
+        return message
+
+    return guarded
+
+
+async def _chunks(file: UploadFile):
+    while chunk := await file.read(CHUNK):
+        yield chunk

@@ -1,0 +1,264 @@
+"""Upload validation: read within a size limit, then prove the bytes are a PDF, JPEG or PNG.
+
+`validate_upload` runs the checks in this order; each failure is one `RequestError`:
+
+    name     SuspiciousFilename     suspicious_filename     422  (see ingest_api.filenames)
+    size     FileTooLarge           file_too_large          413  raised while reading
+    empty    InvalidDocument        invalid_document        422
+    type     UnsupportedMediaType   unsupported_media_type  415  libmagic says something else,
+             the declared type or the extension disagrees, bytes precede the signature,
+             or the content is also a ZIP archive (a polyglot)
+    parse    InvalidDocument        invalid_document        422  PDF: won't open, needs a password,
+             truncated (no %%EOF in its last 1 KiB), no pages; image: too many pixels, won't decode
+    pages    TooManyPages           too_many_pages          422
+
+Decisions: an empty body is refused by `inspect_document`, not `read_limited`, so producers that
+do not come through HTTP get the same answer. Leading junk is a type error (415) because libmagic
+usually calls such a file octet-stream; we answer the same however short the junk is. A PDF
+whose xref needed repair is accepted if it ends with %%EOF and every page loads; a PDF with only
+an owner password (no password needed to open it) is accepted, as it renders like any other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import struct
+import warnings
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import NamedTuple, Protocol
+
+import magic
+import pymupdf
+from PIL import Image
+
+from config.errors import (
+    FileTooLarge,
+    InvalidDocument,
+    RequestError,
+    TooManyPages,
+    UnsupportedMediaType,
+)
+from ingest_api.filenames import safe_filename
+
+CHUNK_SIZE = 64 * 1024
+DEFAULT_MAX_IMAGE_PIXELS = 50_000_000
+MAGIC_WINDOW = 64 * 1024  # libmagic needs only the head; the whole body would be wasted work
+PDF_EOF_WINDOW = 1024  # Acrobat's rule: %%EOF must appear within the last 1 KiB
+
+SIGNATURES = {
+    "application/pdf": b"%PDF-",
+    "image/jpeg": b"\xff\xd8\xff",
+    "image/png": b"\x89PNG\r\n\x1a\n",
+}
+EXTENSIONS = {
+    "pdf": "application/pdf",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+}
+TYPE_ALIASES = {
+    "application/x-pdf": "application/pdf",
+    "image/jpg": "image/jpeg",
+    "image/pjpeg": "image/jpeg",
+    "image/x-png": "image/png",
+}
+UNKNOWN_TYPES = frozenset({"", "application/octet-stream"})
+PIL_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}
+
+ZIP_EOCD = b"PK\x05\x06"
+ZIP_CENTRAL_ENTRY = b"PK\x01\x02"
+ZIP64_LOCATOR = b"PK\x06\x07"
+ZIP_TAIL = 22 + 0xFFFF  # end-of-central-directory record plus the longest archive comment
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentInfo:
+    content_type: str
+    pages: int
+    size: int
+    sha256: str
+    width: int | None = None  # images only
+    height: int | None = None
+
+
+class ValidatedUpload(NamedTuple):
+    filename: str  # sanitized
+    data: bytes
+    info: DocumentInfo
+
+
+class AsyncReader(Protocol):
+    async def read(self, size: int = -1) -> bytes: ...
+
+
+async def iter_chunks(reader: AsyncReader, size: int = CHUNK_SIZE) -> AsyncIterator[bytes]:
+    """Yield `reader.read(size)` until it returns b"" (fits `UploadFile`)."""
+    while chunk := await reader.read(size):
+        yield chunk
+
+
+async def read_limited(chunks: AsyncIterator[bytes], limit: int) -> bytes:
+    """Join the chunks; raise `FileTooLarge` at the first chunk that would pass `limit`."""
+    parts: list[bytes] = []
+    total = 0
+    async for chunk in chunks:
+        total += len(chunk)
+        if total > limit:
+            # The overflowing chunk is never kept, and the source is told to stop.
+            parts.clear()
+            aclose = getattr(chunks, "aclose", None)
+            if aclose is not None:
+                await aclose()
+            raise FileTooLarge(f"file is larger than the limit of {limit} bytes")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def inspect_document(
+    data: bytes,
+    *,
+    filename: str,
+    declared_type: str | None,
+    max_pages: int,
+    max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
+) -> DocumentInfo:
+    """Prove the bytes are one PDF, JPEG or PNG we can process, or raise a `RequestError`."""
+    if not data:
+        raise InvalidDocument("empty file")
+    content_type = _sniff(data)
+    _check_claims(content_type, declared_type, filename)
+    if not data.startswith(SIGNATURES[content_type]):
+        raise UnsupportedMediaType(f"unexpected bytes before the {content_type} signature")
+    if _contains_zip(data):
+        raise UnsupportedMediaType("content is also a ZIP archive (polyglot file)")
+    width = height = None
+    try:
+        if content_type == "application/pdf":
+            pages = _inspect_pdf(data, max_pages)
+        else:
+            pages = 1
+            width, height = _inspect_image(data, content_type, max_image_pixels)
+    except RequestError:
+        raise
+    except Exception as exc:  # parsers fail in many ways on hostile input; none is a 500
+        raise InvalidDocument(f"{content_type} content is corrupt or truncated") from exc
+    digest = hashlib.sha256(data).hexdigest()
+    return DocumentInfo(content_type, pages, len(data), digest, width, height)
+
+
+async def validate_upload(
+    chunks: AsyncIterator[bytes],
+    *,
+    filename: str | None,
+    declared_type: str | None,
+    limit: int,
+    max_pages: int,
+    max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS,
+) -> ValidatedUpload:
+    """Run every check in the documented order; parsing runs in a worker thread."""
+    name = safe_filename(filename)
+    data = await read_limited(chunks, limit)
+    info = await asyncio.to_thread(
+        inspect_document,
+        data,
+        filename=name,
+        declared_type=declared_type,
+        max_pages=max_pages,
+        max_image_pixels=max_image_pixels,
+    )
+    return ValidatedUpload(name, data, info)
+
+
+def _sniff(data: bytes) -> str:
+    try:
+        found = magic.from_buffer(data[:MAGIC_WINDOW], mime=True)
+    except Exception as exc:
+        raise InvalidDocument("content type cannot be determined") from exc
+    if found in SIGNATURES:
+        return found
+    if b"%PDF-" in data[:PDF_EOF_WINDOW]:
+        raise UnsupportedMediaType("unexpected bytes before the PDF header")
+    raise UnsupportedMediaType(f"content is {found}; only PDF, JPEG and PNG are accepted")
+
+
+def _check_claims(actual: str, declared_type: str | None, filename: str) -> None:
+    """The multipart content type and the extension, when they say anything, must agree."""
+    ext = _extension(filename)
+    if ext and ext not in EXTENSIONS:
+        raise UnsupportedMediaType(f"extension .{ext} is not one of .pdf, .jpg, .jpeg, .png")
+    claims = {f"extension .{ext}": EXTENSIONS[ext]} if ext else {}
+    declared = _normalize_type(declared_type)
+    if declared not in UNKNOWN_TYPES:
+        claims["declared type"] = declared
+    wrong = [f"{source} says {claimed}" for source, claimed in claims.items() if claimed != actual]
+    if wrong:
+        raise UnsupportedMediaType(f"content is {actual} but {' and '.join(wrong)}")
+
+
+def _normalize_type(value: str | None) -> str:
+    base = (value or "").split(";", 1)[0].strip().lower()
+    return TYPE_ALIASES.get(base, base)
+
+
+def _extension(filename: str) -> str:
+    stem, dot, ext = filename.rpartition(".")
+    return ext.lower() if dot and stem.strip(". ") else ""
+
+
+def _contains_zip(data: bytes) -> bool:
+    """True if a ZIP reader would find an archive: an end record and its central directory."""
+    tail_start = max(len(data) - ZIP_TAIL, 0)
+    tail = data[tail_start:]
+    eocd = tail.rfind(ZIP_EOCD)
+    if eocd < 0 or len(tail) - eocd < 22:
+        return False
+    if tail.startswith(ZIP64_LOCATOR, max(eocd - 20, 0)):  # ZIP64 puts its locator right before
+        return True
+    (directory_size,) = struct.unpack_from("<I", tail, eocd + 12)
+    # Measured back from the end record, so data prepended to the archive does not hide it;
+    # checking for a directory entry keeps four stray bytes in a PDF stream from counting.
+    directory = tail_start + eocd - directory_size
+    return directory_size > 0 and data.startswith(ZIP_CENTRAL_ENTRY, max(directory, 0))
+
+
+def _inspect_pdf(data: bytes, max_pages: int) -> int:
+    # libmagic calls a truncated PDF application/pdf and MuPDF silently repairs it.
+    if b"%%EOF" not in data[-PDF_EOF_WINDOW:]:
+        raise InvalidDocument("PDF is truncated (no %%EOF at its end)")
+    with pymupdf.open(stream=data, filetype="pdf") as doc:
+        if doc.needs_pass:
+            raise InvalidDocument("PDF is encrypted with a password")
+        if doc.page_count == 0:
+            raise InvalidDocument("PDF has no pages")
+        if doc.page_count > max_pages:
+            raise TooManyPages(f"PDF has {doc.page_count} pages; the limit is {max_pages}")
+        for _page in doc:  # loading each page proves the page tree holds together
+            pass
+        return doc.page_count
+
+
+def _inspect_image(data: bytes, content_type: str, max_pixels: int) -> tuple[int, int]:
+    formats = [PIL_FORMATS[content_type]]
+    # Pillow only warns between its own limit and twice that; make the warning fatal too.
+    # (catch_warnings is process-wide; a racing thread can at worst keep this same filter.)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            # Image.open reads the header only: the size is known before anything is decoded.
+            with Image.open(io.BytesIO(data), formats=formats) as image:
+                width, height = image.size
+                if width * height > max_pixels:
+                    raise InvalidDocument(f"image too large to decode ({width}x{height} pixels)")
+                image.verify()
+            with Image.open(io.BytesIO(data), formats=formats) as image:
+                if formats == ["JPEG"]:
+                    # Decoding at 1/8 scale still reads every entropy-coded byte (truncation is
+                    # caught) while holding 64x less memory than the full bitmap.
+                    image.draft(image.mode, (max(width // 8, 1), max(height // 8, 1)))
+                image.load()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise InvalidDocument("image too large to decode (decompression bomb)") from exc
+    return width, height

@@ -1,0 +1,1 @@
+"""The Faust app, its agents (one per module), and the Kafka-free stage logic they call."""

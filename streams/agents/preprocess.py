@@ -1,0 +1,82 @@
+"""documents.submitted -> documents.prepared: text layer, words, page renders."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+
+import faust
+import structlog
+from pydantic import TypeAdapter
+
+from config.errors import BlobMissing, InvalidDocument, UndecodableMessage
+from streams.agents import forward_headers, incoming
+from streams.blobstore import image_key, pages_key
+from streams.context import StageContext
+from streams.document import Page
+from streams.preprocess import prepare
+from streams.runner import Incoming
+from topics import catalogue
+from topics.codec import decode, encode
+from topics.models import Prepared, Result, Status, Submitted
+
+log = structlog.get_logger()
+PAGES = TypeAdapter(list[Page])
+ALLOWED_TYPES = {"application/pdf", "image/jpeg", "image/png"}
+
+
+async def handle(ctx: StageContext, msg: Incoming) -> None:
+    doc = decode(msg.value, Submitted)
+    schema = doc.schema_def or await ctx.schemas.get(doc.tenant, doc.schema_name)
+    template = Result(id=doc.id, tenant=doc.tenant, schema=schema.name, status=Status.queued,
+                      created_at=doc.submitted_at)
+    if await ctx.results.advance(doc.id, Status.preprocessing, template) is None:
+        log.info("stage.skip_final")  # cancelled, or already done on an earlier delivery
+        return
+    if doc.content_type not in ALLOWED_TYPES:
+        raise InvalidDocument(f"content_type {doc.content_type!r} is not PDF, JPEG or PNG")
+    data = await _document_bytes(ctx, doc)
+    started = time.perf_counter()
+    pages, images = await ctx.in_pool(prepare, data, doc.content_type, ctx.render)
+    ttl = ctx.settings.result_ttl_seconds
+    for number, jpeg in images.items():
+        key = image_key(doc.id, number)
+        await ctx.blobs.put(doc.id, key, jpeg, ttl)
+        pages[number - 1].image_blob = key
+    await ctx.blobs.put(doc.id, pages_key(doc.id), PAGES.dump_json(pages), ttl)
+    prepared = Prepared(
+        id=doc.id, tenant=doc.tenant, schema=schema.name, schema_def=schema,
+        filename=doc.filename, content_type=doc.content_type, pages_blob=pages_key(doc.id),
+        page_count=len(pages), submitted_at=doc.submitted_at,
+        timings_ms={"preprocess": round((time.perf_counter() - started) * 1000, 1)},
+    )
+    await ctx.send(ctx.topic_name(catalogue.PREPARED), doc.id.encode(), encode(prepared),
+                   forward_headers(msg))
+    log.info("stage.done", pages=len(pages), rendered=len(images))
+
+
+async def _document_bytes(ctx: StageContext, doc: Submitted) -> bytes:
+    if doc.content_b64 is not None:
+        try:
+            data = base64.b64decode(doc.content_b64, validate=True)
+        except (binascii.Error, ValueError):
+            raise UndecodableMessage("content_b64 is not valid base64") from None
+        if len(data) > ctx.settings.inline_max_bytes:
+            raise InvalidDocument(f"inline documents are limited to {ctx.settings.inline_max_bytes}"
+                                  " bytes; send larger ones by blob reference")
+        return data
+    data = await ctx.blobs.get(doc.blob or "")
+    if data is None:
+        raise BlobMissing(f"blob {doc.blob!r} is missing or expired")
+    return data
+
+
+def register(app: faust.App, ctx: StageContext) -> None:
+    runner = ctx.runner("preprocess", catalogue.SUBMITTED)
+    topic = app.topic(ctx.topic_name(catalogue.SUBMITTED), key_type=bytes, value_type=bytes)
+
+    @app.agent(topic, name="preprocess", concurrency=ctx.pool_size + 1)
+    async def preprocess(stream):
+        async for event in stream.events():
+            await runner.run(incoming(event), lambda m: handle(ctx, m))

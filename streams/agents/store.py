@@ -1,0 +1,34 @@
+"""documents.results -> the Redis result store (one final record per document)."""
+
+from __future__ import annotations
+
+import faust
+import structlog
+
+from streams.agents import incoming
+from streams.context import StageContext
+from streams.runner import Incoming
+from topics import catalogue
+from topics.codec import decode
+from topics.models import Result, Status
+
+log = structlog.get_logger()
+
+
+async def handle(ctx: StageContext, msg: Incoming) -> None:
+    result = decode(msg.value, Result)
+    written = await ctx.results.write(result)
+    if result.status is not Status.failed:
+        # Failed documents keep their bytes until the TTL so a DLQ replay can still run.
+        await ctx.blobs.delete_document(result.id)
+    log.info("stage.done", status=result.status.value, duplicate=not written)
+
+
+def register(app: faust.App, ctx: StageContext) -> None:
+    runner = ctx.runner("store", catalogue.RESULTS)
+    topic = app.topic(ctx.topic_name(catalogue.RESULTS), key_type=bytes, value_type=bytes)
+
+    @app.agent(topic, name="store", concurrency=4)
+    async def store(stream):
+        async for event in stream.events():
+            await runner.run(incoming(event), lambda m: handle(ctx, m))

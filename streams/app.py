@@ -1,0 +1,40 @@
+"""The Faust app: three agents chained by topics. Built from settings, never at import."""
+
+from __future__ import annotations
+
+import faust
+
+from config.settings import Settings
+from streams.agents import extract, preprocess, store
+from streams.context import StageContext
+
+
+def create_app(settings: Settings, ctx: StageContext | None = None) -> faust.App:
+    ctx = ctx or StageContext(settings)
+    app = faust.App(
+        f"{settings.topic_prefix}{settings.worker_group}",
+        broker=[f"kafka://{h}" for h in settings.kafka_bootstrap_servers.split(",")],
+        key_serializer="raw",
+        value_serializer="raw",
+        producer_acks=-1,  # a stage's output is durable before its input offset commits
+        consumer_auto_offset_reset="earliest",  # never skip what was sent before we joined
+        topic_allow_declare=False,  # topics come from the catalogue (`topics create`)
+        topic_disable_leader=True,
+        web_enabled=False,
+        stream_buffer_maxsize=256,  # messages are small references; keep prefetch modest
+        broker_commit_every=100,
+        broker_commit_interval=1.0,
+    )
+
+    topics: dict[str, faust.TopicT] = {}
+
+    async def send(topic: str, key, value, headers) -> None:
+        if topic not in topics:
+            topics[topic] = app.topic(topic, key_type=bytes, value_type=bytes)
+        fut = await topics[topic].send(key=key, value=value, headers=headers)
+        await fut  # wait for the broker's ack (acks=all) before the input is acked
+
+    ctx.send = send
+    for module in (preprocess, extract, store):
+        module.register(app, ctx)
+    return app

@@ -1,0 +1,1 @@
+"""Field extraction: LLM providers, the local offline extractor, validation and grounding."""

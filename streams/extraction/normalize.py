@@ -1,0 +1,239 @@
+"""Pure parsers for dates, amounts and currencies, shared by rules, validation, grounding and eval.
+
+`find_dates` / `find_amounts` return `(start, end, value)` spans over a text so callers can map
+a value back to the words it came from; `parse_*` read one value (the first one found).
+Ambiguous numeric dates (04/05/2024) are read day-first, unless that is impossible.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+MONTHS: dict[str, int] = {}
+_MONTH_NAMES = {
+    1: "january jan januar jän jänner janvier janv janvie januari",
+    2: "february feb februar février fevrier févr fevr februari",
+    3: "march mar märz maerz marz mär mars maart mrt mac",
+    4: "april apr avril avr",
+    5: "may mai mei",
+    6: "june jun juni juin",
+    7: "july jul juli juillet juil julai",
+    8: "august aug août aout augustus ogos ago",
+    9: "september sep sept septembre",
+    10: "october oct oktober octobre okt",
+    11: "november nov novembre",
+    12: "december dec dezember décembre decembre déc dez disember",
+}
+for _num, _names in _MONTH_NAMES.items():
+    for _name in _names.split():
+        MONTHS[_name] = _num
+
+_MONTH_ALT = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
+_SEP = r"[\s,.\-/]*"
+# Each pattern has named groups d, m (number or name) and y.
+_DATE_PATTERNS = [
+    re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)[-./](?P<m>\d{1,2})[-./](?P<d>\d{1,2})(?!\d)"),
+    re.compile(r"(?<![\d.])(?P<d>\d{1,2})(?P<s>[-./])(?P<m>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})(?![\d.]?\d)"),
+    re.compile(
+        rf"(?<![\w])(?P<d>\d{{1,2}})(?:er|st|nd|rd|th)?\.?{_SEP}(?P<m>{_MONTH_ALT})\.?{_SEP}"
+        r"(?P<y>\d{4}|\d{2})(?![.,]?\d)",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        rf"(?<![\w])(?P<m>{_MONTH_ALT})\.?{_SEP}(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s*"
+        r"(?P<y>\d{4})(?!\d)",
+        re.IGNORECASE,
+    ),
+]
+# OCR often glues the time to a two-digit year ("14-03-1821:49"): accept dd-mm-yy + hh:mm.
+_DATE_TIME_GLUED = re.compile(
+    r"(?<!\d)(?P<d>\d{1,2})(?P<s>[-./])(?P<m>\d{1,2})(?P=s)(?P<y>\d{2})(?=\d{1,2}:\d{2})"
+)
+
+
+def _year(text: str) -> int:
+    year = int(text)
+    if len(text) == 2:
+        year += 2000 if year < 70 else 1900
+    return year
+
+
+def _make_date(day: int, month: int, year: int) -> str | None:
+    if not 1900 <= year <= 2100:
+        return None
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def _from_match(match: re.Match[str]) -> str | None:
+    d, m, y = match.group("d"), match.group("m"), match.group("y")
+    year = _year(y)
+    if not m.isdigit():
+        return _make_date(int(d), MONTHS[m.casefold()], year)
+    day, month = int(d), int(m)
+    if "s" in match.groupdict() and month > 12 >= day:
+        day, month = month, day  # month-first (US) when day-first is impossible
+    return _make_date(day, month, year)
+
+
+def find_dates(text: str) -> list[tuple[int, int, str]]:
+    """Every date in `text` as (start, end, ISO date), in text order, non-overlapping."""
+    found: list[tuple[int, int, str]] = []
+    for pattern in (*_DATE_PATTERNS, _DATE_TIME_GLUED):
+        for match in pattern.finditer(text):
+            iso = _from_match(match)
+            start, end = match.span()
+            if iso and not any(s < end and start < e for s, e, _ in found):
+                found.append((start, end, iso))
+    return sorted(found)
+
+
+def parse_date(text: object) -> str | None:
+    """The first date in `text` as ISO YYYY-MM-DD, or None."""
+    if not isinstance(text, str):
+        return None
+    found = find_dates(text)
+    return found[0][2] if found else None
+
+
+# Amount tokens: digits with optional thousands groups and decimals. Space-grouped thousands
+# ("1 234,56") only count inside one value: while scanning a row, "1 189,00" is a quantity and a price.
+_GROUPS = r"(?:[.,]\d{3})+"
+_SPACE_GROUPS = r"(?:[ \u00a0\u202f'’]\d{3})+"
+_NBSP_GROUPS = r"(?:[\u00a0\u202f'’]\d{3})+"
+_AMOUNT_TEMPLATE = (
+    r"(?<![\d.,])(?P<neg>[-−–(])?\s?"
+    r"(?P<num>\d{{1,3}}(?:{groups}|{spaced})(?:[.,]\d{{1,2}})?|\d+(?:[.,]\d{{1,3}})?)"
+    r"(?P<trail>-(?!\d)|\))?(?![\w%]|[.,]\d)"
+)
+_AMOUNT_RE = re.compile(_AMOUNT_TEMPLATE.format(groups=_GROUPS, spaced=_NBSP_GROUPS))
+_AMOUNT_SPACED_RE = re.compile(_AMOUNT_TEMPLATE.format(groups=_GROUPS, spaced=_SPACE_GROUPS))
+_CURRENCY_PREFIX = re.compile(r"(?i)(?:rs|rm|inr|myr|eur|usd|gbp|chf|sgd|aud|cad|us)\.?$")
+_CURRENCY_NOISE = re.compile(
+    r"(?i)(?:[A-Z]{1,2}\$|[€$£¥₹₩₽₺]|(?<![A-Za-z])(?:rs|inr|rm|myr|eur|usd|gbp|chf|sgd|aud|cad|"
+    r"euros?|dollars?)(?![A-Za-z])\.?)"
+)
+
+
+def _decimal(num: str) -> Decimal | None:
+    digits = re.sub(r"[ \u00a0\u202f'’]", "", num)
+    last_dot, last_comma = digits.rfind("."), digits.rfind(",")
+    if last_dot >= 0 and last_comma >= 0:
+        decimal_sep = "." if last_dot > last_comma else ","
+    elif last_dot >= 0 or last_comma >= 0:
+        sep = "." if last_dot >= 0 else ","
+        head, _, tail = digits.rpartition(sep)
+        # one separator before exactly three digits is a thousands separator (1,234 / 1.234)
+        many = digits.count(sep) > 1
+        decimal_sep = None if many or (len(tail) == 3 and head not in ("0", "")) else sep
+    else:
+        decimal_sep = None
+    thousands = {".", ","} - {decimal_sep}
+    for sep in thousands:
+        digits = digits.replace(sep, "")
+    if decimal_sep:
+        digits = digits.replace(decimal_sep, ".")
+    try:
+        return Decimal(digits)
+    except InvalidOperation:
+        return None
+
+
+def _format(value: Decimal) -> str:
+    return str(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def find_amounts(text: str, *, spaced: bool = False) -> list[tuple[int, int, str]]:
+    """Every money-like number in `text` as (start, end, decimal string with 2 places)."""
+    out: list[tuple[int, int, str]] = []
+    for match in (_AMOUNT_SPACED_RE if spaced else _AMOUNT_RE).finditer(text):
+        neg, trail = match.group("neg"), match.group("trail")
+        start = match.start("neg") if neg else match.start("num")
+        before = text[:start]
+        if before[-1:].isalpha() and not _CURRENCY_PREFIX.search(before[-4:]):
+            continue  # part of an identifier such as "INV2024" or "A4"
+        value = _decimal(match.group("num"))
+        if value is None:
+            continue
+        if (neg and neg != "(") or trail == "-" or (neg == "(" and trail == ")"):
+            value = -value
+        out.append((start, match.end(), _format(value)))
+    return out
+
+
+def parse_amount(text: object) -> str | None:
+    """A single amount ("1.234,56 €", "$4.11", "5.00-") as a 2-place decimal string, or None."""
+    if isinstance(text, bool):
+        return None
+    if isinstance(text, (int, float, Decimal)):
+        try:
+            return _format(Decimal(str(text)))
+        except (InvalidOperation, ValueError):
+            return None
+    if not isinstance(text, str) or "%" in text or len(text) > 64:
+        return None
+    stripped = _CURRENCY_NOISE.sub(" ", text).strip(" :=*\t\n")
+    found = find_amounts(stripped, spaced=True)
+    if len(found) != 1:
+        return None
+    start, end, value = found[0]
+    rest = (stripped[:start] + stripped[end:]).strip(" -.,")
+    return None if rest else value
+
+
+_SYMBOLS = [
+    ("US$", "USD"), ("HK$", "HKD"), ("NZ$", "NZD"), ("A$", "AUD"), ("C$", "CAD"), ("S$", "SGD"),
+    ("R$", "BRL"), ("€", "EUR"), ("£", "GBP"), ("₹", "INR"), ("¥", "JPY"), ("₩", "KRW"),
+    ("₽", "RUB"), ("₺", "TRY"), ("$", "USD"),
+]
+CODES = set(
+    "EUR USD GBP INR MYR SGD AUD CAD NZD HKD JPY CNY CHF SEK NOK DKK PLN CZK HUF RON BGN TRY RUB "
+    "ZAR BRL MXN IDR THB PHP VND KRW AED SAR ILS EGP NGN KES PKR BDT LKR TWD".split()
+)
+_WORDLIKE_CODES = {"TRY", "PHP"}  # ordinary words in upper-case receipts and URLs
+_WORDS = [
+    (re.compile(r"(?i)\b(?:rs\.?|rupees?)(?=[\s\d.]|$)"), "INR"),
+    (re.compile(r"(?i)\bRM(?=[\s\d.]|$)"), "MYR"),
+    (re.compile(r"(?i)\bringgit\b"), "MYR"),
+    (re.compile(r"(?i)\beuros?\b"), "EUR"),
+    (re.compile(r"(?i)\b(?:us\s+)?dollars?\b"), "USD"),
+    (re.compile(r"(?i)\bpounds?\s+sterling\b"), "GBP"),
+    (re.compile(r"(?i)\b(?:sfr|fr)\.(?=\s?\d)"), "CHF"),
+    (re.compile(r"zł"), "PLN"),
+]
+_CODE_RE = re.compile(r"(?<![A-Za-z])([A-Z]{3})(?![A-Za-z])")
+
+
+def find_currencies(text: str) -> list[tuple[int, int, str]]:
+    """Every currency mention (ISO code, symbol or word) as (start, end, ISO code)."""
+    found: list[tuple[int, int, str]] = []
+
+    def add(start: int, end: int, code: str) -> None:
+        if not any(s < end and start < e for s, e, _ in found):
+            found.append((start, end, code))
+
+    for match in _CODE_RE.finditer(text):
+        if match.group(1) in CODES and match.group(1) not in _WORDLIKE_CODES:
+            add(match.start(), match.end(), match.group(1))
+    for symbol, code in _SYMBOLS:
+        for match in re.finditer(re.escape(symbol), text):
+            add(match.start(), match.end(), code)
+    for pattern, code in _WORDS:
+        for match in pattern.finditer(text):
+            add(match.start(), match.end(), code)
+    return sorted(found)
+
+
+def parse_currency(text: object) -> str | None:
+    """An ISO 4217 code from a code, symbol or currency word ("€", "Rs.", "eur"), or None."""
+    if not isinstance(text, str) or len(text) > 64:
+        return None
+    upper = text.strip().upper()
+    if upper in CODES:
+        return upper
+    found = find_currencies(text)
+    return found[0][2] if found else None

@@ -1,0 +1,41 @@
+"""The whole extraction in one process, no Kafka: for `extract`, `eval` and the benchmarks."""
+
+from __future__ import annotations
+
+import asyncio
+import mimetypes
+from pathlib import Path
+
+from config.errors import UnsupportedMediaType
+from config.schemas import SchemaDef
+from config.settings import Settings
+from streams.document import Extraction
+from streams.extraction.grounding import ground
+from streams.ocr import ocr_image
+from streams.preprocess import RenderOptions, prepare
+
+TYPES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+         ".png": "image/png"}
+
+
+def content_type_of(path: Path) -> str:
+    kind = TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0]
+    if kind not in TYPES.values():
+        raise UnsupportedMediaType(f"{path.name}: only PDF, JPEG and PNG are supported")
+    return kind
+
+
+async def extract_bytes(data: bytes, content_type: str, schema: SchemaDef, settings: Settings,
+                        chain) -> Extraction:
+    """Preprocess, OCR the scanned pages, extract with the provider chain, ground."""
+    opts = RenderOptions(settings.pdf_dpi, settings.max_image_dim, settings.jpeg_quality)
+    pages, images = await asyncio.to_thread(prepare, data, content_type, opts)
+    for page in pages:
+        if page.source == "image" and settings.ocr_enabled:
+            words, _, _ = await asyncio.to_thread(ocr_image, images[page.number])
+            page.words, page.text = words, " ".join(w.text for w in words)
+    return ground(await chain.extract(pages, schema, images), pages)
+
+
+async def extract_file(path: Path, schema: SchemaDef, settings: Settings, chain) -> Extraction:
+    return await extract_bytes(path.read_bytes(), content_type_of(path), schema, settings, chain)

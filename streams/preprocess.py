@@ -1,0 +1,98 @@
+"""Preprocess stage logic: bytes in, pages (text, words, JPEG renders) out. No Kafka here.
+
+Runs in a worker process of the pool, so everything it takes and returns is picklable.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pymupdf
+from PIL import Image, ImageOps
+
+from config.errors import InvalidDocument
+from streams.document import Page, Word
+
+MIN_TEXT_CHARS = 20  # fewer alphanumerics than this: treat the page as a scan
+MIN_CLEAN_RATIO = 0.6  # share of printable, non-replacement characters a text layer must have
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    dpi: int = 200
+    max_dim: int = 4096
+    quality: int = 95
+
+
+def prepare(data: bytes, content_type: str, opts: RenderOptions) -> tuple[list[Page], dict]:
+    """Pages of a document plus `{page number: JPEG bytes}` for pages that need vision/OCR."""
+    if content_type == "application/pdf":
+        return _prepare_pdf(data, opts)
+    return _prepare_image(data, opts)
+
+
+def usable_text(text: str) -> bool:
+    """A text layer is usable when it has enough real characters (not a scan or garble)."""
+    stripped = "".join(text.split())
+    if sum(ch.isalnum() for ch in stripped) < MIN_TEXT_CHARS:
+        return False
+    clean = sum(ch.isprintable() and ch != "\ufffd" for ch in stripped)
+    return clean / len(stripped) >= MIN_CLEAN_RATIO
+
+
+def _prepare_pdf(data: bytes, opts: RenderOptions) -> tuple[list[Page], dict]:
+    try:
+        doc = pymupdf.open(stream=data, filetype="pdf")
+    except Exception as exc:
+        raise InvalidDocument(f"PDF does not open: {exc}") from None
+    pages: list[Page] = []
+    images: dict[int, bytes] = {}
+    with doc:
+        for index, pdf_page in enumerate(doc):
+            number = index + 1
+            width, height = pdf_page.rect.width, pdf_page.rect.height
+            text = pdf_page.get_text()
+            if usable_text(text):
+                words = [
+                    Word(text=w[4], bbox=_norm(w[:4], width, height))
+                    for w in pdf_page.get_text("words", sort=True)
+                ]
+                pages.append(Page(number=number, width=width, height=height, text=text,
+                                  words=words))
+                continue
+            pix = pdf_page.get_pixmap(dpi=opts.dpi)
+            img = Image.frombytes("RGB", (pix.width, pix.height), pix.samples)
+            images[number] = encode_jpeg(img, opts)
+            pages.append(Page(number=number, width=width, height=height, source="image"))
+    return pages, images
+
+
+def _prepare_image(data: bytes, opts: RenderOptions) -> tuple[list[Page], dict]:
+    try:
+        img = Image.open(io.BytesIO(data))
+        img = ImageOps.exif_transpose(img)  # phone photos carry their rotation in EXIF
+        img.load()
+    except Exception as exc:
+        raise InvalidDocument(f"image does not decode: {exc}") from None
+    jpeg = encode_jpeg(img, opts)
+    page = Page(number=1, width=float(img.width), height=float(img.height), source="image")
+    return [page], {1: jpeg}
+
+
+def encode_jpeg(img: Image.Image, opts: RenderOptions) -> bytes:
+    """RGB, fit inside `max_dim`, JPEG at `quality`."""
+    if img.mode != "RGB":
+        img = img.convert("RGB")
+    if max(img.size) > opts.max_dim:
+        img = img.copy()
+        img.thumbnail((opts.max_dim, opts.max_dim), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    img.save(out, format="JPEG", quality=opts.quality, optimize=False)
+    return out.getvalue()
+
+
+def _norm(box, width: float, height: float) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = box
+    clamp = lambda v: min(max(v, 0.0), 1.0)  # noqa: E731
+    return (clamp(x0 / width), clamp(y0 / height), clamp(x1 / width), clamp(y1 / height))

@@ -1,0 +1,65 @@
+"""The Redis result store: one record per document, and its status-change events.
+
+A record is a hash `{status, tenant, json}`. Writes go through one Lua script so that a
+final record (completed, failed, cancelled) is never overwritten by a late or repeated
+stage: redelivered messages after a crash become harmless no-ops.
+"""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+
+from topics.models import Result, Status
+
+FINAL = ",".join(s.value for s in Status if s.final)
+
+# KEYS[1] record; ARGV: status, tenant, json, ttl, force(0/1), channel
+_WRITE = """
+local current = redis.call('HGET', KEYS[1], 'status')
+if current and ARGV[5] == '0' then
+  for s in string.gmatch('%s', '[^,]+') do
+    if s == current then return 0 end
+  end
+end
+redis.call('HSET', KEYS[1], 'status', ARGV[1], 'tenant', ARGV[2], 'json', ARGV[3])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
+redis.call('PUBLISH', ARGV[6], ARGV[3])
+return 1
+""" % FINAL
+
+
+def record_key(doc_id: str) -> str:
+    return f"doc:{doc_id}"
+
+
+def events_channel(doc_id: str) -> str:
+    return f"events:{doc_id}"
+
+
+class ResultStore:
+    def __init__(self, redis: Redis, ttl: int) -> None:
+        self.redis = redis
+        self.ttl = ttl
+        self._write = redis.register_script(_WRITE)
+
+    async def write(self, result: Result, *, force: bool = False) -> bool:
+        """Store `result` unless the record is already final (or `force`); True if written."""
+        payload = result.model_dump_json(by_alias=True)
+        written = await self._write(
+            keys=[record_key(result.id)],
+            args=[result.status.value, result.tenant, payload, self.ttl, int(force),
+                  events_channel(result.id)],
+        )
+        return bool(written)
+
+    async def get(self, doc_id: str) -> Result | None:
+        raw = await self.redis.hget(record_key(doc_id), "json")
+        return Result.model_validate_json(raw) if raw else None
+
+    async def advance(self, doc_id: str, status: Status, template: Result) -> Result | None:
+        """Move a live document to `status`; None if it is final (cancelled or done)."""
+        current = await self.get(doc_id) or template
+        if current.status.final:
+            return None
+        updated = current.model_copy(update={"status": status})
+        return updated if await self.write(updated) else None

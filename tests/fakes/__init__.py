@@ -1,0 +1,1 @@
+"""Fakes of the outside world (LLM APIs) for tests and benchmarks."""

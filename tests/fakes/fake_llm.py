@@ -1,0 +1,303 @@
+"""A fake Groq + Mistral HTTP API for tests and benchmarks, on loopback only.
+
+Speaks `POST /openai/v1/chat/completions` (Groq), `POST /v1/chat/completions` and
+`POST /v1/ocr` (Mistral), so the real SDKs can be pointed at it. Answers fill the request's
+JSON schema from the document text (see `answers.py`). Faults, per request:
+
+    ok         a schema-valid answer
+    429        rate limited, with Retry-After
+    500        server error
+    timeout    hang for `timeout_s` (past any sane client timeout)
+    malformed  content that is not JSON
+    invalid    schema-typed but format-violating values ("31/02/2024", "12,34 EUR")
+
+chosen from a script (`fake.script("429", "ok", api="groq")`), else a standing outage
+(`fake.outage("500", api="groq")`), else at random from the configured rates.
+
+    python -m tests.fakes.fake_llm --port 8900 --latency-ms 500 --rate-429 0.05
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import socket
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from .answers import corrupt, document_text, fill, image_text, schema_from_guide
+
+log = structlog.get_logger(__name__)
+
+FAULTS = ("ok", "429", "500", "timeout", "malformed", "invalid")
+LOOPBACK = "127.0.0.1"
+
+
+@dataclass
+class FakeConfig:
+    latency_ms: float = 0
+    rate_429: float = 0
+    rate_500: float = 0
+    rate_timeout: float = 0
+    rate_malformed: float = 0
+    rate_invalid: float = 0
+    retry_after: float = 1  # seconds, sent in Retry-After with every 429
+    timeout_s: float = 30
+    json_schema_models: frozenset[str] | None = None  # Groq models accepting json_schema; None=all
+    seed: int | None = None
+    log_limit: int = 10_000  # request log entries kept (bodies may hold images)
+    rates: dict[str, float] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.rates = {"429": self.rate_429, "500": self.rate_500, "timeout": self.rate_timeout,
+                      "malformed": self.rate_malformed, "invalid": self.rate_invalid}
+
+
+class FakeLLM:
+    """The fake server: build it, `start()` it in a thread (or use `with`), read `requests()`."""
+
+    def __init__(self, config: FakeConfig | None = None, *, port: int = 0, **knobs: Any) -> None:
+        self.config = config or FakeConfig(**knobs)
+        self.port = port
+        self._rng = random.Random(self.config.seed)
+        self._lock = threading.Lock()
+        self._script: dict[str, deque[str]] = defaultdict(deque)
+        self._outage: dict[str, str] = {}
+        self._log: deque[dict[str, Any]] = deque(maxlen=self.config.log_limit)
+        self.stats: Counter[str] = Counter()
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._stopping = False
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.app = self._build_app()
+
+    # -- control -------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}"
+
+    def script(self, *faults: str, api: str = "*") -> None:
+        """Faults for the next requests to `api` ("groq", "mistral" or "*"), in order."""
+        unknown = set(faults) - set(FAULTS)
+        if unknown:
+            raise ValueError(f"unknown faults {unknown}")
+        with self._lock:
+            self._script[api].extend(faults)
+
+    def outage(self, fault: str | None, api: str = "*") -> None:
+        """Answer every request to `api` with `fault` until called again with None."""
+        with self._lock:
+            if fault is None:
+                self._outage.pop(api, None)
+            else:
+                self._outage[api] = fault
+
+    def requests(self, api: str | None = None, endpoint: str | None = None) -> list[dict]:
+        with self._lock:
+            return [r for r in self._log if (api is None or r["api"] == api)
+                    and (endpoint is None or r["endpoint"] == endpoint)]
+
+    def reset(self) -> None:
+        with self._lock:
+            self._script.clear()
+            self._outage.clear()
+            self._log.clear()
+            self.stats.clear()
+            self.max_in_flight = 0
+
+    # -- running in a thread ---------------------------------------------------------------
+    def start(self) -> FakeLLM:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((LOOPBACK, self.port))
+        self.port = sock.getsockname()[1]
+        self._server = uvicorn.Server(_uvicorn_config(self.app))
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
+                                        name="fake-llm", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("fake LLM server did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self._stopping = True
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def __enter__(self) -> FakeLLM:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- the HTTP API ----------------------------------------------------------------------
+    def _build_app(self) -> FastAPI:
+        app = FastAPI(title="fake-llm", docs_url=None, redoc_url=None, openapi_url=None)
+
+        @app.post("/openai/v1/chat/completions")
+        async def groq_chat(request: Request) -> JSONResponse:
+            return await self._handle(request, "groq", "chat")
+
+        @app.post("/v1/chat/completions")
+        async def mistral_chat(request: Request) -> JSONResponse:
+            return await self._handle(request, "mistral", "chat")
+
+        @app.post("/v1/ocr")
+        async def mistral_ocr(request: Request) -> JSONResponse:
+            return await self._handle(request, "mistral", "ocr")
+
+        @app.get("/_fake/stats")
+        async def stats() -> dict[str, Any]:
+            return {"counts": dict(self.stats), "max_in_flight": self.max_in_flight}
+
+        return app
+
+    async def _handle(self, request: Request, api: str, endpoint: str) -> JSONResponse:
+        body = await request.json()
+        fault = self._next_fault(api)
+        self._record(request, api, endpoint, body, fault)
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.config.latency_ms / 1000)
+            if fault == "timeout":
+                await self._hang()
+            if fault in ("429", "500"):
+                return _error(api, int(fault), self.config.retry_after)
+            if endpoint == "ocr":
+                return JSONResponse(_ocr_response(body))
+            rejected = self._reject_format(api, body)
+            return rejected or JSONResponse(_chat_response(body, fault))
+        finally:
+            self.in_flight -= 1
+
+    def _next_fault(self, api: str) -> str:
+        with self._lock:
+            for key in (api, "*"):
+                if self._script[key]:
+                    return self._script[key].popleft()
+            for key in (api, "*"):
+                if key in self._outage:
+                    return self._outage[key]
+            roll = self._rng.random()
+        for fault, rate in self.config.rates.items():
+            if roll < rate:
+                return fault
+            roll -= rate
+        return "ok"
+
+    def _record(self, request: Request, api: str, endpoint: str, body: dict, fault: str) -> None:
+        entry = {"api": api, "endpoint": endpoint, "path": request.url.path,
+                 "model": body.get("model"), "fault": fault, "body": body, "at": time.time(),
+                 "authorization": request.headers.get("authorization")}
+        with self._lock:
+            self._log.append(entry)
+            self.stats[f"{api}.{endpoint}.{fault}"] += 1
+
+    async def _hang(self) -> None:
+        deadline = time.monotonic() + self.config.timeout_s
+        while time.monotonic() < deadline and not self._stopping:
+            await asyncio.sleep(0.05)
+
+    def _reject_format(self, api: str, body: dict) -> JSONResponse | None:
+        allowed = self.config.json_schema_models
+        fmt = (body.get("response_format") or {}).get("type")
+        if api != "groq" or allowed is None or fmt != "json_schema" or body["model"] in allowed:
+            return None
+        message = "This model does not support response format `json_schema`."
+        return JSONResponse({"error": {"message": message, "type": "invalid_request_error",
+                                       "param": "response_format"}}, status_code=400)
+
+
+def _error(api: str, status: int, retry_after: float) -> JSONResponse:
+    headers = {"retry-after": f"{retry_after:g}"} if status == 429 else {}
+    message = "rate limit reached" if status == 429 else "internal server error"
+    if api == "groq":
+        kind = "rate_limit_exceeded" if status == 429 else "internal_server_error"
+        content: dict[str, Any] = {"error": {"message": message, "type": kind}}
+    else:
+        content = {"object": "error", "message": message, "type": "api_error", "code": status}
+    return JSONResponse(content, status_code=status, headers=headers)
+
+
+def _schema_of(body: dict) -> dict[str, Any]:
+    fmt = body.get("response_format") or {}
+    if fmt.get("type") == "json_schema":
+        return fmt["json_schema"]["schema"]
+    system = next((m["content"] for m in body.get("messages", []) if m.get("role") == "system"), "")
+    return schema_from_guide(system if isinstance(system, str) else "")
+
+
+def _chat_response(body: dict, fault: str) -> dict[str, Any]:
+    schema = _schema_of(body)
+    text = document_text(body.get("messages", []))
+    answer = fill(schema, text)
+    if fault == "invalid":
+        answer = corrupt(answer, schema)
+    content = json.dumps(answer, ensure_ascii=False)
+    if fault == "malformed":
+        content = content[: max(1, len(content) // 2)]
+    prompt_tokens = len(json.dumps(body.get("messages", []))) // 4
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex[:12]}", "object": "chat.completion",
+        "created": int(time.time()), "model": body.get("model", "fake"),
+        "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
+                     "message": {"role": "assistant", "content": content}}],
+        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": len(content) // 4,
+                  "total_tokens": prompt_tokens + len(content) // 4},
+        "system_fingerprint": "fp_fake",
+    }
+
+
+def _ocr_response(body: dict) -> dict[str, Any]:
+    document = body.get("document") or {}
+    markdown = image_text(document.get("image_url", ""))
+    return {
+        "pages": [{"index": 0, "markdown": markdown, "images": [],
+                   "dimensions": {"dpi": 200, "height": 2339, "width": 1654}}],
+        "model": body.get("model", "fake-ocr"),
+        "usage_info": {"pages_processed": 1, "doc_size_bytes": len(json.dumps(document))},
+    }
+
+
+def _uvicorn_config(app: FastAPI, port: int = 0) -> uvicorn.Config:
+    return uvicorn.Config(app, host=LOOPBACK, port=port, log_level="warning", access_log=False,
+                          loop="asyncio", http="h11", lifespan="off",
+                          timeout_graceful_shutdown=1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--port", type=int, default=8900)
+    parser.add_argument("--latency-ms", type=float, default=0)
+    for fault in ("429", "500", "timeout", "malformed", "invalid"):
+        parser.add_argument(f"--rate-{fault}", type=float, default=0, dest=f"rate_{fault}")
+    parser.add_argument("--retry-after", type=float, default=1)
+    parser.add_argument("--timeout-s", type=float, default=30)
+    parser.add_argument("--seed", type=int, default=None)
+    args = vars(parser.parse_args(argv))
+    port = args.pop("port")
+    fake = FakeLLM(FakeConfig(**args, log_limit=1000), port=port)
+    log.info("fake_llm.listening", url=f"http://{LOOPBACK}:{port}", **args)
+    uvicorn.Server(_uvicorn_config(fake.app, port)).run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""One document through the real broker and Redis: upload -> preprocess -> extract -> store."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.conftest import free_port, wait_http_ready
+from tests.helpers import invoice_pdf, make_topics, wait_final
+
+pytestmark = pytest.mark.integration
+
+
+def test_upload_to_completed_result(settings, spawn):
+    make_topics(settings)
+    port = free_port()
+    spawn(settings, "worker")
+    spawn(settings, "api", "--port", str(port))
+    base = f"http://127.0.0.1:{port}"
+    wait_http_ready(f"{base}/ready")
+    with httpx.Client(base_url=base, timeout=30) as client:
+        response = client.post("/v1/documents", data={"schema": "invoice"},
+                               files={"file": ("invoice.pdf", invoice_pdf(), "application/pdf")})
+        assert response.status_code == 202, response.text
+        accepted = response.json()
+        assert accepted["status"] == "queued"
+        result = wait_final(client, accepted["id"])
+    assert result["status"] == "completed", result
+    assert result["data"]["total"] == "1234.50"
+    assert result["data"]["invoice_number"] == "INV-1001"
+    assert result["provider"] == "local"
+    assert result["citations"]["total"][0]["page"] == 1
+    assert result["pages"] == 1

@@ -1,0 +1,1 @@
+"""The topic catalogue, the versioned message models and their codec."""

@@ -1,0 +1,103 @@
+"""Versioned message models: the wire format of every topic (see asyncapi.yaml).
+
+Every message is keyed by document id, carries `request_id` in its Kafka headers and has a
+`schema_version`. Bump the version for any change a reader of the previous version would
+misread, and keep reading the old one until no producer sends it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from config.schemas import SchemaDef
+from streams.document import Citation
+
+SCHEMA_VERSION = 1
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Status(StrEnum):
+    queued = "queued"
+    preprocessing = "preprocessing"
+    extracting = "extracting"
+    completed = "completed"
+    failed = "failed"
+    cancelled = "cancelled"
+
+    @property
+    def final(self) -> bool:
+        return self in (Status.completed, Status.failed, Status.cancelled)
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    id: str = Field(pattern=ID_PATTERN, description="document id; also the message key")
+    tenant: str = Field(default="external", max_length=64)
+    schema_name: str = Field(alias="schema", max_length=64, description="extraction schema")
+
+
+class Submitted(Message):
+    """`documents.submitted`: a document to extract, by reference (`blob`) or inline."""
+
+    schema_def: SchemaDef | None = Field(
+        default=None, description="the schema itself, for schemas that are not built in"
+    )
+    filename: str = Field(default="document", max_length=255)
+    content_type: str = Field(description="application/pdf, image/jpeg or image/png")
+    blob: str | None = Field(default=None, description="blob-store key of the bytes")
+    content_b64: str | None = Field(default=None, description="base64 bytes, small files only")
+    sha256: str | None = None
+    submitted_at: datetime = Field(default_factory=utcnow)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Submitted:
+        if (self.blob is None) == (self.content_b64 is None):
+            raise ValueError("exactly one of 'blob' and 'content_b64' is required")
+        return self
+
+
+class Prepared(Message):
+    """`documents.prepared`: page text, words and images, stored by reference."""
+
+    schema_def: SchemaDef
+    filename: str
+    content_type: str
+    pages_blob: str = Field(description="blob-store key of the JSON list of pages")
+    page_count: int
+    submitted_at: datetime
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+
+
+class ErrorInfo(BaseModel):
+    code: str
+    message: str
+
+
+class Result(Message):
+    """`documents.results` and the result store: one record per document."""
+
+    status: Status
+    data: dict[str, Any] = Field(default_factory=dict)
+    confidence: dict[str, float] = Field(default_factory=dict)
+    citations: dict[str, list[Citation]] = Field(default_factory=dict)
+    provider: str | None = None
+    model: str | None = None
+    pages: int | None = None
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    error: ErrorInfo | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    completed_at: datetime | None = None
+
+    def public(self) -> dict[str, Any]:
+        """The contract's result JSON (no tenant, no wire version)."""
+        return self.model_dump(mode="json", by_alias=True, exclude={"tenant", "schema_version"})
