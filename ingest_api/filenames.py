@@ -1,7 +1,7 @@
 """Upload filenames: refuse the hostile ones, then reduce the rest to one safe path component.
 
-`check_filename` looks at the raw name (and at its NFKC form, because NFKC turns fullwidth
-`．．／` into `../` and superscript `COM¹` into `COM1`) and raises `SuspiciousFilename` for:
+`check_filename` looks at the raw name, and at its NFKC form because NFKC turns fullwidth dots
+and solidus into `../` and a superscript one into `COM1`; it raises `SuspiciousFilename` for:
 NUL bytes, bidi embedding/override/isolate characters (U+202A..U+202E, U+2066..U+2069),
 path traversal (`..` components), absolute paths (`/x`, `\\x`, `\\\\server\\x`), drive letters
 (`C:`), Windows device names (`CON`, `NUL.pdf`, `COM1.txt`, ...) and executable or script
@@ -24,12 +24,13 @@ DEFAULT_NAME = "document"
 MAX_NAME_BYTES = 255
 MAX_EXTENSION_CHARS = 16  # a longer "extension" is part of the name, not a type
 
+# Windows, macOS, Linux and web executables, installers and scripts (a word list reads best).
 EXECUTABLE_EXTENSIONS = frozenset(
     """
     app appimage application apk bat bin cgi cmd com command cpl csh dll dmg elf exe gadget hta
     inf ins isp jar jse js ksh lnk mjs msc msi msp mst php phar pif pl ps1 ps1xml ps2 psc1 psd1
     psm1 py pyc pyw rb reg run scf scr sct sh shb so sys url vb vbe vbs ws wsc wsf wsh xll
-    """.split()
+    """.split()  # noqa: SIM905
 )
 DEVICE_NAMES = frozenset(
     ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"]
@@ -43,7 +44,7 @@ INVISIBLE_MARKS = frozenset("\u200e\u200f\u061c\ufeff")
 # Characters Windows refuses in names, plus quotes that would break Content-Disposition.
 UNSAFE_CHARS = re.compile(r'[<>:"|?*]')
 DRIVE_LETTER = re.compile(r"^[A-Za-z]:")
-# Windows trims trailing dots and spaces, so ".. " and "..." are ".." too.
+# Windows trims trailing dots and spaces from a component: treat any all-dots one (".. ") as "..".
 DOTS_ONLY = re.compile(r"^\s*\.{2,}\s*$")
 
 

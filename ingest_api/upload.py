@@ -8,9 +8,8 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
 from config.errors import FileTooLarge, InvalidDocument
-from ingest_api.validation import read_limited
+from ingest_api.validation import iter_chunks, read_limited
 
-CHUNK = 64 * 1024
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries, headers and the small form fields
 
 
@@ -31,7 +30,7 @@ async def read_upload(request: Request, limit: int) -> Upload:
         file = form.get("file")
         if not isinstance(file, UploadFile):
             raise InvalidDocument("multipart field 'file' is required")
-        data = await read_limited(_chunks(file), limit)
+        data = await read_limited(iter_chunks(file), limit)
         schema = form.get("schema") or "invoice"
         return Upload(data, file.filename, file.content_type, str(schema))
 
@@ -49,8 +48,3 @@ def _guard(receive, budget: int):
         return message
 
     return guarded
-
-
-async def _chunks(file: UploadFile):
-    while chunk := await file.read(CHUNK):
-        yield chunk

@@ -107,7 +107,7 @@ async def read_limited(chunks: AsyncIterator[bytes], limit: int) -> bytes:
     async for chunk in chunks:
         total += len(chunk)
         if total > limit:
-            # The overflowing chunk is never kept, and the source is told to stop.
+            # Let go of what we hold now (the traceback keeps this frame alive) and stop the source.
             parts.clear()
             aclose = getattr(chunks, "aclose", None)
             if aclose is not None:
@@ -242,8 +242,9 @@ def _inspect_pdf(data: bytes, max_pages: int) -> int:
 
 def _inspect_image(data: bytes, content_type: str, max_pixels: int) -> tuple[int, int]:
     formats = [PIL_FORMATS[content_type]]
-    # Pillow only warns between its own limit and twice that; make the warning fatal too.
-    # (catch_warnings is process-wide; a racing thread can at worst keep this same filter.)
+    # Pillow only warns between its own limit and twice that: make the warning fatal, and apply
+    # its limit ourselves too, since catch_warnings is process-wide and racy between threads.
+    max_pixels = min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels)
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:

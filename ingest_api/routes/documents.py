@@ -17,7 +17,7 @@ from ingest_api.deps import (
     BlobsDep, DocumentDep, MetricsDep, ProducerDep, RedisDep, ResultsDep, SchemasDep,
     SettingsDep, TenantDep,
 )
-from ingest_api.filenames import sanitize_filename
+from ingest_api.filenames import safe_filename
 from ingest_api.openapi import ERRORS, UPLOAD_BODY
 from ingest_api.upload import read_upload
 from ingest_api.validation import inspect_document
@@ -53,7 +53,7 @@ async def upload(request: Request, tenant: TenantDep, settings: SettingsDep, red
     """Validate an upload, store it, publish it, answer 202 once Kafka has acknowledged it."""
     try:
         upload = await read_upload(request, settings.max_file_bytes)
-        filename = sanitize_filename(upload.filename)
+        filename = safe_filename(upload.filename)
         info = await run_in_threadpool(
             inspect_document, upload.data, filename=filename,
             declared_type=upload.content_type, max_pages=settings.max_pages)

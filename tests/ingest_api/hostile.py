@@ -22,6 +22,7 @@ from PIL import Image
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PAGES = 100
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
+AES_256 = pymupdf.mupdf.PDF_ENCRYPT_AES_256
 
 
 class Case(NamedTuple):
@@ -54,13 +55,13 @@ def pdf_bytes(pages: int = 3) -> bytes:
 
 def encrypted_pdf() -> bytes:
     with pymupdf.open(stream=pdf_bytes(), filetype="pdf") as doc:
-        return doc.tobytes(encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="own", user_pw="usr")
+        return doc.tobytes(encryption=AES_256, owner_pw="own", user_pw="usr")
 
 
 def owner_only_pdf() -> bytes:
     """Permissions password only: anyone may open it."""
     with pymupdf.open(stream=pdf_bytes(), filetype="pdf") as doc:
-        return doc.tobytes(encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="own", user_pw="")
+        return doc.tobytes(encryption=AES_256, owner_pw="own", user_pw="")
 
 
 def truncated_pdf() -> bytes:
@@ -83,13 +84,28 @@ def handmade_pdf(objects: list[str]) -> bytes:
     return bytes(out)
 
 
+_CATALOG = "<< /Type /Catalog /Pages 2 0 R >>"
+
+
 def zero_page_pdf() -> bytes:
-    catalog = "<< /Type /Catalog /Pages 2 0 R >>"
-    return handmade_pdf([catalog, "<< /Type /Pages /Kids [] /Count 0 >>"])
+    return handmade_pdf([_CATALOG, "<< /Type /Pages /Kids [] /Count 0 >>"])
+
+
+def one_page_pdf() -> bytes:
+    """An uncompressed, all-text PDF with one blank page."""
+    pages = "<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
+    page = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>"
+    return handmade_pdf([_CATALOG, pages, page])
 
 
 def leading_junk_pdf() -> bytes:
+    """Binary junk first: libmagic calls this application/octet-stream."""
     return b"\x00" * 512 + pdf_bytes()
+
+
+def text_before_pdf() -> bytes:
+    """Text first, then a textual PDF: libmagic still calls this application/pdf."""
+    return b"<html><body>hi</body></html>\n" + one_page_pdf()
 
 
 def zip_bytes() -> bytes:
@@ -194,6 +210,7 @@ HOSTILE_CASES: list[Case] = [
     Case("zero_page_pdf", "blank.pdf", PDF, zero_page_pdf, *_CONTENT),
     Case("too_many_pages_pdf", "long.pdf", PDF, many_pages_pdf, "too_many_pages", 422),
     Case("leading_junk_pdf", "junk.pdf", PDF, leading_junk_pdf, *_TYPE),
+    Case("text_before_pdf_header", "junk.pdf", PDF, text_before_pdf, *_TYPE),
     Case("png_bomb_20000x20000", "bomb.png", PNG, png_bomb, *_CONTENT),
     Case("png_over_pixel_limit", "big.png", PNG, lambda: png_bomb(8_000, 8_000), *_CONTENT),
     Case("truncated_jpeg", "cut.jpg", JPEG, truncated(jpeg_bytes), *_CONTENT),
@@ -224,6 +241,7 @@ VALID_CASES: list[ValidCase] = [
     ValidCase("pdf_no_declared_type", "invoice.PDF", None, pdf_bytes, PDF, 3),
     ValidCase("pdf_octet_stream", "invoice.pdf", "application/octet-stream", pdf_bytes, PDF, 3),
     ValidCase("pdf_owner_password_only", "perm.pdf", PDF, owner_only_pdf, PDF, 3),
+    ValidCase("pdf_handmade_text", "plain.pdf", PDF, one_page_pdf, PDF, 1),
     ValidCase("pdf_max_pages", "long.pdf", PDF, lambda: pdf_bytes(MAX_PAGES), PDF, MAX_PAGES),
     ValidCase("jpeg", "photo.jpg", JPEG, jpeg_bytes, JPEG, 1),
     ValidCase("jpeg_alias_type", "photo.jpeg", "image/jpg", jpeg_bytes, JPEG, 1),
