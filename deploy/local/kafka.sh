@@ -41,7 +41,7 @@ classpath() {
 configure() {
   mkdir -p "$STATE_DIR/data"
   sed -e "s|@PORT@|$PORT|g" -e "s|@CONTROLLER_PORT@|$CONTROLLER_PORT|g" \
-      -e "s|@DATA_DIR@|$STATE_DIR/data|g" -e "s|@AUTO_CREATE@|${KAFKA_AUTO_CREATE_TOPICS:-true}|g" \
+      -e "s|@DATA_DIR@|$STATE_DIR/data|g" -e "s|@AUTO_CREATE@|${KAFKA_AUTO_CREATE_TOPICS:-false}|g" \
       "$HERE/server.properties.in" >"$PROPS"
   [[ -f $STATE_DIR/data/meta.properties ]] && return
   local id t0; id=$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=') t0=$(now_ms)
@@ -69,7 +69,7 @@ wait_ready() {
 }
 
 start() {
-  local pid t0
+  local pid t0 p
   if pid=$(our_pid "$PID_FILE" "$MATCH"); then
     # Ours and up: nothing to do. Ours but not answering yet: another start is in progress, wait for it.
     if port_open "$PORT"; then echo "kafka: already running (pid $pid)"; return; fi

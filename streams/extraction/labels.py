@@ -52,14 +52,15 @@ TOTAL = {
 TOTAL_EXCLUDE = rx(
     "sub", "excl", "exkl", "exclusief", "hors", "netto", "before", "qty", "quantity", "item",
     "pcs", "menge", "anzahl", "aantal", "discount", "rabatt", "korting", "remise", "saving",
-    "rounding adj", "change", "tendered", "points", "weight", "tax", "gst", "vat", "mwst",
-    "=ust", "btw", "tva", "steuer", "=ht", "net amount", "unit", "price", "prijs", "preis", "prix",
-    "total qty", "total tax", "total gst", "total vat", "total item", "=cash",
+    "rounding adj", "change", "tendered", "points", "weight", "=ht", "net amount", "unit",
+    "price", "prijs", "preis", "prix", "total qty", "total item", "=cash",
 )
-TOTAL_TAX_OK = rx("incl", "inkl", "inclusief", "ttc", "including", "inclusive", "after")
+TAX_WORDS = rx("tax", "gst", "vat", "mwst", "=ust", "btw", "tva", "steuer", "total tax",
+               "total gst", "total vat")
+TAX_INCLUDED = rx("incl", "inkl", "inclusief", "=ttc", "including", "inclusive")
 
 SUBTOTAL = {
-    3: rx("total ht", "montant ht", "total hors taxes", "montant hors taxes", "nettobetrag",
+    3: rx("total ht", "montant ht", "montant eur ht", "total eur ht", "total hors taxes", "montant hors taxes", "nettobetrag",
           "summe netto", "netto summe", "gesamt netto", "nettosumme", "grondslag",
           "taxable amount", "total before tax", "amount before tax", "net amount",
           "total excl", "totaal excl", "excl. btw", "exclusief btw", "excl. vat", "excl vat",

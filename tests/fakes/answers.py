@@ -26,8 +26,8 @@ SYNONYMS = {
     "tax": ["tax", "vat", "gst", "btw"],
     "total": ["grand total", "total due", "amount due", "total amount", "totaal", "total"],
 }
-MONTHS = {m: i for i, m in enumerate(
-    "jan feb mar apr may jun jul aug sep oct nov dec".split(), start=1)}
+MONTH_NAMES = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+MONTHS = {m: i for i, m in enumerate(MONTH_NAMES, start=1)}
 MONTHS.update({"maart": 3, "mei": 5, "okt": 10, "mrz": 3, "dez": 12})
 CURRENCY_SIGNS = {"€": "EUR", "$": "USD", "£": "GBP", "₹": "INR", "RM": "MYR"}
 CODES = "EUR USD GBP INR CHF JPY MYR SGD AUD CAD CNY SEK NOK DKK PLN"

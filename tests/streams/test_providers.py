@@ -14,14 +14,7 @@ from config.schemas import INVOICE
 from streams.extraction.providers.groq import GroqProvider
 from streams.extraction.providers.mistral import MistralProvider
 from streams.extraction.providers.prompts import REPAIR_MARKER
-from tests.fakes.fixtures import (  # noqa: F401  (fixtures)
-    INVOICE_TEXT,
-    fake,
-    fake_server,
-    jpeg,
-    make_settings,
-    page,
-)
+from tests.fakes.fixtures import INVOICE_TEXT, jpeg, page
 
 PROVIDERS = {"groq": GroqProvider, "mistral": MistralProvider}
 PATHS = {"groq": "/openai/v1/chat/completions", "mistral": "/v1/chat/completions"}
@@ -134,11 +127,11 @@ async def test_429_beyond_retries_maps_to_rate_limited(name, fake, make_settings
 
 @pytest.mark.parametrize("name", ["groq", "mistral"])
 async def test_5xx_is_retried(name, fake, make_settings):
-    fake.script("500", "500", "ok", api=name)
+    fake.script("500", "ok", api=name)
     provider = build(name, make_settings(provider_max_retries=2))
     data, _ = await provider.extract([page(1, INVOICE_TEXT)], INVOICE, {})
     await provider.aclose()
-    assert [r["fault"] for r in fake.requests(api=name)] == ["500", "500", "ok"]
+    assert [r["fault"] for r in fake.requests(api=name)] == ["500", "ok"]
     assert data["invoice_number"] == "INV-1001"
 
 
@@ -155,7 +148,7 @@ async def test_5xx_beyond_retries_is_a_provider_error(name, fake, make_settings)
 
 @pytest.mark.parametrize("name", ["groq", "mistral"])
 async def test_timeout(name, fake, make_settings):
-    fake.config.timeout_s = 2
+    fake.config.timeout_s = 0.8  # hangs past the client's 0.3 s
     fake.script("timeout", api=name)
     provider = build(name, make_settings(provider_timeout_seconds=0.3, provider_max_retries=0))
     started = time.monotonic()

@@ -111,10 +111,10 @@ class GroqProvider:
         while True:
             mode = self._modes.get(model) or first_mode(model)
             try:
-                response = await self._client.chat.completions.create(
+                response = await self._client.chat.completions.create(  # type: ignore[call-overload]
                     model=model,
-                    messages=messages,  # type: ignore[arg-type]
-                    response_format=response_format(mode, schema),  # type: ignore[arg-type]
+                    messages=messages,
+                    response_format=response_format(mode, schema),
                     temperature=0,
                 )
             except groq.BadRequestError as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any, TypeVar
 
 import httpx
@@ -120,7 +121,7 @@ class MistralProvider:
         answers, models = [], []
         for chunk in chunks:
             messages = build_messages(chunk, schema, repair, max_chars=self._chunk_chars)
-            answer, used = await self._retrying(lambda m=messages: self._ask(m, schema))
+            answer, used = await self._retrying(partial(self._ask, messages, schema))
             answers.append(answer)
             models.append(used)
         return merge(answers, schema), "+".join(dict.fromkeys(models))
@@ -133,7 +134,7 @@ class MistralProvider:
         for page in pages:
             jpeg = images.get(page.number) if page.source == "image" else None
             if jpeg is not None:
-                markdown = await self._retrying(lambda j=jpeg: self._ocr(j))
+                markdown = await self._retrying(partial(self._ocr, jpeg))
                 page = page.model_copy(update={"text": markdown})
             out.append(page)
         return out, {}

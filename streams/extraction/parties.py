@@ -1,0 +1,212 @@
+"""Who issued the document and to whom: vendor name, vendor address, customer.
+
+Vendor candidates, scored and the best kept:
+- a value after a seller label ("Sold by", "Fournisseur", "Titulaire du compte": the bank
+  account holder of an invoice is its issuer);
+- a company name ending in a legal form (GmbH, B.V., SARL, Sdn Bhd, Inc...), higher near the
+  top of page 1 and when the name recurs (vendors repeat in headers, footers and legal text);
+- the first name-like line of page 1 (shops print their name first on receipts).
+Anything under a customer label ("Bill to", "Factuuradres") is penalised.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from streams.extraction import labels as L
+from streams.extraction.layout import Block, Layout
+from streams.extraction.normalize import find_dates
+from streams.extraction.rules import Found, best
+
+LEGAL = re.compile(
+    r"(?:(?<![A-Za-z])(?:GmbH(?:\s*&\s*Co\.?\s*KG)?|KGaA|AG|KG|e\.K\.|OHG|UG|GbR|B\.\s?V\.?|BV"
+    r"|N\.\s?V\.?|NV|VOF|BVBA|SPRL|SARL|S\.A\.R\.L\.?|SAS|S\.A\.S\.?|S\.A\.|SA|S\.?r\.?l\.?|"
+    r"S\.p\.A\.?|SpA|LLC|L\.L\.C\.|LLP|PLC|plc|Oy|AB|A/S|ApS|S/B|Co\.|CO\.)"
+    r"|(?i:(?<![A-Za-z])(?:Ltd|Limited|Inc|Incorporated|Corp|Corporation|Pvt\.?\s*Ltd|"
+    r"Private\s+Limited|Pte\.?\s*Ltd|Pty\.?\s*Ltd|Bhd|Sdn\.?\s*Bhd)\.?)"
+    r"|(?i:Sdn\.?\s*Bhd|SDN\s*BND)\.?)(?![A-Za-z])"
+)
+_CONNECTORS = {"&", "and", "of", "et", "en", "und", "-", "+"}
+_NOT_NAME = L.rx(
+    "invoice", "receipt", "tax", "factuur", "rechnung", "facture", "=bill", "=date", "datum",
+    "page", "seite", "=tel", "telephone", "phone", "=fax", "www", "http", "@", "copy", "kopie",
+    "original", "duplicate", "payment", "statement", "=order", "delivery", "credit note",
+    "quotation", "=cash", "=table", "cashier", "welcome", "thank", "checked", "=no", "=gst",
+    "summary", "details", "=guest", "account", "=slip",
+)
+ADDRESS_STOP = L.rx(
+    "=tel", "telephone", "phone", "=fax", "=gst", "vat", "=btw", "=tva", "=ust", "email",
+    "e-mail", "www", "http", "@", "invoice", "receipt", "=tax", "=date", "cashier", "=kvk",
+    "iban", "=bic", "swift", "=hrb", "=abn", "=tin", "handelsregister", "registergericht",
+)
+ADDRESS_SKIP = re.compile(
+    r"^\W*[(（][^)）]*[)）]\W*$|company\s*(?:reg|no)|co[.\s-]*reg|reg(?:istration)?\s*no|formerly|"
+    r"licensee",
+    re.IGNORECASE,
+)
+ADDRESS_WORD = re.compile(
+    r"\d|\b(?:jalan|jln|lot|taman|tmn|kawasan|bandar|level|floor|block|plaza|lorong|"
+    r"persiaran|kampung|seksyen|street|st|road|rd|avenue|ave|lane|blvd|drive|suite|unit|"
+    r"building|straße|strasse|str|weg|platz|allee|gasse|rue|boulevard|chemin|place|straat|"
+    r"laan|plein|gracht|kade|postbus|box|cedex)\b",
+    re.IGNORECASE,
+)
+ADDRESS_LABEL = L.rx("siège social", "registered office", "head office", "=address", "adresse",
+                     "=adres", "anschrift", "=sitz")
+
+
+def _name_from(text: str, end: int) -> str:
+    """The company name ending at `end`: capitalised words back to the first other word."""
+    name: list[str] = []
+    for word in reversed(text[:end].split()):
+        bare = word.strip(",;")
+        if word.endswith(":") or len(name) >= 7:
+            break
+        if bare in _CONNECTORS or bare[:1].isupper() or bare[:1].isdigit() or bare[:1] in "(-":
+            name.insert(0, word)
+        else:
+            break
+    while name and name[0].strip(",;-") in _CONNECTORS:
+        name.pop(0)
+    return " ".join(name).strip(" ,;:-–")
+
+
+def clean_name(text: str) -> str:
+    text = re.sub(r"\s*\([\w\s.-]*\d[\w\s.-]*\)\s*$", "", text)  # trailing "(519537-X)"
+    return text.strip(" ,;:-–|*")
+
+
+def name_like(text: str) -> bool:
+    letters = sum(ch.isalpha() for ch in text)
+    visible = sum(not ch.isspace() for ch in text)
+    return (letters >= 3 and letters >= 0.6 * visible and any(ch.isupper() for ch in text)
+            and not _NOT_NAME.search(text) and not find_dates(text))
+
+
+def _customer_zone(layout: Layout) -> set[tuple[int, int]]:
+    """(row, block index) of blocks in or under a customer label, within six rows."""
+    zone: set[tuple[int, int]] = set()
+    for block in layout.blocks:
+        if L.CUSTOMER.search(block.text) and not L.CUSTOMER_EXCLUDE.search(block.text):
+            zone.add((block.row, block.index))
+            for row in layout.rows[block.row + 1: block.row + 7]:
+                for other in row:
+                    if other.page == block.page and min(other.bbox[2], block.bbox[2]) - max(
+                            other.bbox[0], block.bbox[0]) > 0:
+                        zone.add((other.row, other.index))
+    return zone
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"[^\w]", "", LEGAL.sub("", text).casefold())
+
+
+def _frequency_bonus(name: str, layout: Layout, pages: int) -> float:
+    core = _fold(name)
+    if len(core) < 3:
+        return 0.0
+    count = sum(core in _fold(b.text) for b in layout.blocks)
+    return min(0.2, 0.1 * (math.ceil(count / pages) - 1))
+
+
+def _candidate(block: Block, name: str, score: float, start: int = 0) -> Found:
+    return Found(value=name, page=block.page, bbox=block.span_bbox(start, start + len(name)),
+                 score=score, row=block.row)
+
+
+def vendor_candidates(layout: Layout, receipt: bool) -> list[Found]:
+    cands: list[Found] = []
+    for block in layout.blocks:
+        match = L.VENDOR.search(block.text)
+        if match:
+            cands += _labelled_vendor(layout, block, match.end())
+        for match in LEGAL.finditer(block.text):
+            name = clean_name(_name_from(block.text, match.end()))
+            if len(LEGAL.sub("", name).strip(" .,&")) >= 2:
+                top = block.page == 1 and block.bbox[1] < 0.25
+                cands.append(_candidate(block, name, 0.6 + 0.15 * top, block.text.find(name)))
+    first_rows = [b for b in layout.blocks if b.page == 1][:12]
+    named = [b for b in first_rows if name_like(b.text)][:3]
+    for rank, block in enumerate(named):
+        cands.append(_candidate(block, clean_name(block.text), (0.55 if receipt else 0.45)
+                                - 0.05 * rank))
+    return cands
+
+
+def _labelled_vendor(layout: Layout, block: Block, end: int) -> list[Found]:
+    rest = block.text[end:].strip(" :.-")
+    if name_like(rest):
+        return [_candidate(block, clean_name(rest), 0.8, block.text.find(rest))]
+    for other in [*layout.right_of(block)[:1], *layout.below(block)]:
+        if name_like(other.text) and not other.text.lstrip().startswith("("):
+            return [_candidate(other, clean_name(other.text), 0.75)]
+    return []
+
+
+def pick_vendor(layout: Layout, receipt: bool = False) -> Found | None:
+    pages = max((b.page for b in layout.blocks), default=1)
+    zone = _customer_zone(layout)
+    cands = vendor_candidates(layout, receipt)
+    for found in cands:
+        found.score += _frequency_bonus(found.value, layout, pages)
+        block_key = next(((b.row, b.index) for b in layout.rows[found.row]
+                          if b.bbox[0] <= found.bbox[0] + 1e-6 <= b.bbox[2] + 1e-6), None)
+        if block_key in zone:
+            found.score -= 0.5
+        found.score = max(0.05, min(0.95, found.score))
+    return best([c for c in cands if c.value])
+
+
+def pick_vendor_address(layout: Layout, vendor: Found | None) -> Found | None:
+    """Lines under the vendor's name (or after it on its line) that read like an address."""
+    if vendor is None:
+        return None
+    row = layout.rows[vendor.row]
+    home = next((b for b in row if b.bbox[0] - 1e-6 <= vendor.bbox[0] <= b.bbox[2]), row[0])
+    rest = home.text[home.text.find(vendor.value) + len(vendor.value):] if vendor.value in \
+        home.text else ""
+    rest = rest.strip(" ,;:-–|")
+    if rest and ADDRESS_WORD.search(rest) and not ADDRESS_STOP.search(rest):
+        text = re.sub(r"\s+[-–|]\s+", ", ", rest)
+        return Found(text, home.page, home.span_bbox(len(home.text) - len(rest), len(home.text)),
+                     0.6, home.row)
+    lines: list[Block] = []
+    prev = home
+    for row in layout.rows[home.row + 1: home.row + 9]:
+        over = [b for b in row if b.page == home.page
+                and min(b.bbox[2], home.bbox[2]) - max(b.bbox[0], home.bbox[0]) > 0]
+        if not over:
+            continue
+        other = over[0]
+        gap = other.bbox[1] - prev.bbox[3]
+        if gap > 2.5 * max(prev.height, 0.005) or ADDRESS_STOP.search(other.text) or len(
+                lines) >= 5:
+            break
+        prev = other
+        if ADDRESS_SKIP.search(other.text) or find_dates(other.text):
+            continue
+        lines.append(other)
+    while lines and not ADDRESS_WORD.search(lines[0].text):
+        lines.pop(0)
+    if not lines:
+        return None
+    text = ", ".join(b.text.strip(" ,") for b in lines)
+    box = (min(b.bbox[0] for b in lines), min(b.bbox[1] for b in lines),
+           max(b.bbox[2] for b in lines), max(b.bbox[3] for b in lines))
+    return Found(text, home.page, box, 0.55, lines[0].row)
+
+
+def pick_customer(layout: Layout) -> Found | None:
+    for block in layout.blocks:
+        match = L.CUSTOMER.search(block.text)
+        if not match or L.CUSTOMER_EXCLUDE.search(block.text[:match.end() + 12]):
+            continue
+        rest = block.text[match.end():].strip(" :.-")
+        if name_like(rest):
+            return _candidate(block, clean_name(rest), 0.6, block.text.find(rest))
+        for other in layout.below(block, max_rows=2):
+            text = L.CUSTOMER.sub("", other.text).strip(" :.-")
+            if name_like(text):
+                return _candidate(other, clean_name(text), 0.55, other.text.find(text))
+    return None

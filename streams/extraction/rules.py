@@ -1,0 +1,282 @@
+"""Label-anchored rules for scalar fields: amounts, dates, invoice number, currency, VAT id.
+
+A value belongs to a label when it follows the label in the same block, sits in a block to
+its right on the same row, or lies just below it (column headers). Candidates carry a score
+from the label tier; the per-field pickers choose among them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from streams.document import BBox
+from streams.extraction import labels as L
+from streams.extraction.layout import Block, Layout, union
+from streams.extraction.normalize import find_amounts, find_currencies, find_dates
+
+Spans = list[tuple[int, int, Any]]
+ParseFn = Callable[[str], Spans]
+TIER_SCORE = {3: 0.9, 2: 0.75, 1: 0.55, 0: 0.4}
+BELOW_PENALTY = 0.15  # a value under a label is more often a table cell than the label's own
+
+
+@dataclass
+class Found:
+    value: Any
+    page: int
+    bbox: BBox
+    score: float
+    row: int = 0
+    label: str = ""
+
+
+def amount_spans(text: str) -> Spans:
+    """Amounts in `text`, ignoring dates and percentages; bare integers only with a currency."""
+    masked = text
+    for start, end, _ in find_dates(text):
+        masked = masked[:start] + " " * (end - start) + masked[end:]
+    spans = find_amounts(masked)
+    with_decimals = [s for s in spans if re.search(r"[.,]\d{1,2}$", masked[s[0]:s[1]])]
+    if with_decimals:
+        return with_decimals
+    return [s for s in spans if find_currencies(masked[max(0, s[0] - 4):s[1] + 4])]
+
+
+def date_spans(text: str) -> Spans:
+    return find_dates(text)
+
+
+_ID_PREFIX = re.compile(
+    r"^(?:[\s:#.№°\-]|\b(?:no|nr|n°|nº|num|number|nummer|numéro|numero)\b)*", re.IGNORECASE
+)
+_ID_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_/\-.]*[A-Za-z0-9]")
+
+
+def id_spans(text: str) -> Spans:
+    """The identifier right at the start of `text` (after "No.", "#", ":"), if it looks like one."""
+    start = _ID_PREFIX.match(text).end()  # type: ignore[union-attr]
+    token = _ID_TOKEN.match(text, start)
+    if not token:
+        return []
+    value = token.group()
+    if not re.search(r"\d", value) or len(value) < 3 or find_dates(value):
+        return []
+    if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})*[.,]\d{2}", value):
+        return []  # a money amount, not an id
+    return [(token.start(), token.end(), value)]
+
+
+def _below_block(layout: Layout, block: Block, span: tuple[int, int]) -> Iterator[Block]:
+    """Pseudo-blocks of the words under `span` of `block` in the next two rows."""
+    x0, _, x1, _ = block.span_bbox(*span)
+    for row in layout.rows[block.row + 1: block.row + 3]:
+        words = [w for b in row if b.page == block.page for w in b.words
+                 if min(w.bbox[2], x1) - max(w.bbox[0], x0) > 0]
+        if words:
+            yield Block(page=block.page, words=words, row=row[0].row)
+
+
+def values_for(layout: Layout, block: Block, match: re.Match[str], parse: ParseFn,
+               below: bool = True) -> tuple[list[Found], str]:
+    """Values that belong to the label `match` in `block`, and the text of the label part."""
+    rest = block.text[match.end():]
+    spans = parse(rest)
+    if spans:
+        off = match.end()
+        label = block.text[:off + spans[0][0]]
+        return [_found(block, off + s, off + e, v) for s, e, v in spans], label
+    found: list[Found] = []
+    for other in layout.right_of(block):
+        spans = parse(other.text)
+        if not spans and found:
+            break
+        found += [_found(other, s, e, v) for s, e, v in spans]
+        if not spans and re.search(r"[^\W\d_]{3,}", other.text):
+            break  # another label in between: the values further right are not ours
+    if found or not below:
+        return found, block.text
+    for pseudo in _below_block(layout, block, match.span()):
+        spans = parse(pseudo.text)
+        if spans:
+            return [_found(pseudo, s, e, v, BELOW_PENALTY) for s, e, v in spans], block.text
+    return [], block.text
+
+
+def _found(block: Block, start: int, end: int, value: Any, penalty: float = 0.0) -> Found:
+    return Found(value=value, page=block.page, bbox=block.span_bbox(start, end),
+                 score=-penalty, row=block.row)
+
+
+Tiers = dict[int, re.Pattern[str]] | list[tuple[int, re.Pattern[str]]]
+
+
+def labelled(layout: Layout, tiers: Tiers, parse: ParseFn,
+             exclude: Callable[[str], bool] = lambda _: False,
+             below: bool = True) -> list[list[Found]]:
+    """For every label occurrence, the values it owns (scored by tier), in reading order."""
+    ordered = sorted(tiers.items() if isinstance(tiers, dict) else tiers, key=lambda t: -t[0])
+    out = []
+    for block in layout.blocks:
+        for tier, pattern in ordered:
+            match = pattern.search(block.text)
+            if not match:
+                continue
+            found, label = values_for(layout, block, match, parse, below)
+            if found and not exclude(label):
+                for f in found:
+                    f.score += TIER_SCORE[tier]
+                    f.label = label
+                out.append(found)
+            break
+    return out
+
+
+def _total_excluded(label: str) -> bool:
+    if L.TOTAL_EXCLUDE.search(label):
+        return True
+    return bool(L.TAX_WORDS.search(label)) and not L.TAX_INCLUDED.search(label)
+
+
+def total_candidates(layout: Layout) -> list[Found]:
+    out = []
+    for found in labelled(layout, L.TOTAL, amount_spans, _total_excluded):
+        pick = found[-1]  # a totals row with several columns ends with the grand total
+        if L.TAX_INCLUDED.search(pick.label) and pick.score < TIER_SCORE[3]:
+            pick.score += TIER_SCORE[3] - TIER_SCORE[2]
+        out.append(pick)
+    return out
+
+
+def subtotal_candidates(layout: Layout) -> list[Found]:
+    found = labelled(layout, L.SUBTOTAL, amount_spans,
+                     lambda t: bool(L.SUBTOTAL_EXCLUDE.search(t)))
+    return [f[0] for f in found]
+
+
+def tax_candidates(layout: Layout) -> list[Found]:
+    found = labelled(layout, L.TAX, amount_spans, lambda t: bool(L.TAX_EXCLUDE.search(t)))
+    return [f[0] for f in found]
+
+
+def best(cands: list[Found], key: Callable[[Found], Any] = lambda f: 0) -> Found | None:
+    """The highest-scoring candidate; ties broken by `key` (higher wins), then reading order."""
+    if not cands:
+        return None
+    return max(cands, key=lambda f: (round(f.score, 3), key(f), -f.row))
+
+
+def pick_amounts(layout: Layout) -> dict[str, Found | None]:
+    """Total, subtotal and tax; a consistent triple (subtotal + tax = total) wins."""
+    totals, subs, taxes = total_candidates(layout), subtotal_candidates(layout), tax_candidates(
+        layout)
+    top_total = best(totals, key=lambda f: Decimal(f.value))
+    picked = {"total": top_total, "subtotal": best(subs), "tax": best(taxes)}
+    triples = [
+        (t, s, x) for t in totals for s in subs for x in taxes
+        if Decimal(s.value) + Decimal(x.value) == Decimal(t.value) and Decimal(t.value) > 0
+    ]
+    if triples:
+        t, s, x = max(triples, key=lambda c: (c[0] is top_total, sum(f.score for f in c)))
+        picked = {"total": t, "subtotal": s, "tax": x}
+        for f in picked.values():
+            f.score = min(1.0, f.score + 0.1)
+    return picked
+
+
+def _date_excluded(label: str) -> bool:
+    return bool(L.DATE_EXCLUDE.search(label))
+
+
+def pick_date(layout: Layout) -> Found | None:
+    tiers = [*L.DATE.items(), (3, L.INVOICE_DATE_AFTER_NUMBER)]
+    cands = [f[0] for f in labelled(layout, tiers, date_spans, _date_excluded)]
+    if cands:
+        return best(cands)
+    for block in layout.blocks:  # fallback: the first date that no other label claims
+        for start, end, iso in find_dates(block.text):
+            if not _date_excluded(block.text[:start]):
+                return Found(iso, block.page, block.span_bbox(start, end), TIER_SCORE[0],
+                             block.row)
+    return None
+
+
+def pick_due_date(layout: Layout) -> Found | None:
+    return best([f[0] for f in labelled(layout, L.DUE, date_spans)])
+
+
+def pick_invoice_number(layout: Layout) -> Found | None:
+    cands = [f[0] for f in labelled(layout, L.INVOICE_NUMBER, id_spans,
+                                    lambda t: bool(L.NUMBER_EXCLUDE.search(t)))]
+    return best(cands)
+
+
+def pick_currency(layout: Layout) -> Found | None:
+    """The most mentioned currency; ISO codes count double (a "$" may be any dollar)."""
+    votes: Counter[str] = Counter()
+    first: dict[str, Found] = {}
+    for block in layout.blocks:
+        for start, end, code in find_currencies(block.text):
+            votes[code] += 2 if block.text[start:end].isupper() and end - start == 3 else 1
+            first.setdefault(code, Found(code, block.page, block.span_bbox(start, end), 0.0,
+                                         block.row))
+    if not votes:
+        return None
+    code, count = votes.most_common(1)[0]
+    found = first[code]
+    found.score = min(0.95, 0.5 + 0.1 * count)
+    return found
+
+
+_VAT_RE = re.compile(
+    r"(?<![A-Z0-9])(?:AT|BE|BG|CY|CZ|DE|DK|EE|EL|GR|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|"
+    r"RO|SE|SI|SK|GB|XI|CHE|NO)[ .\-]?(?:[0-9A-Z][ .]?){8,13}(?![A-Z0-9])"
+)
+
+
+def _iban_ok(text: str) -> bool:
+    """Whether `text` passes the IBAN mod-97 check (so it is a bank account, not a VAT id)."""
+    code = re.sub(r"[^0-9A-Z]", "", text.upper())
+    if len(code) < 15 or not code[:2].isalpha():
+        return False
+    digits = "".join(str(int(ch, 36)) for ch in code[4:] + code[:4])
+    return int(digits) % 97 == 1
+
+
+def vat_spans(text: str) -> Spans:
+    out = []
+    for match in _VAT_RE.finditer(text.upper()):
+        value = match.group().strip(" .")
+        if sum(ch.isdigit() for ch in value) >= 7 and not _iban_ok(value):
+            out.append((match.start(), match.start() + len(value), text[match.start():
+                        match.start() + len(value)]))
+    if out:
+        return out
+    loose = id_spans(text)
+    return [s for s in loose if len(re.sub(r"\W", "", s[2])) >= 8]
+
+
+def pick_vat_id(layout: Layout) -> Found | None:
+    """The vendor's VAT id: a labelled one not marked as the customer's, else any EU-shaped one."""
+    cands = [f[0] for f in labelled(layout, {2: L.VAT_ID}, vat_spans,
+                                    lambda t: bool(L.VAT_EXCLUDE.search(t)))]
+    for found in cands:
+        if _VAT_RE.search(str(found.value).upper()):
+            found.score += 0.1
+    if cands:
+        return best(cands)
+    for block in layout.blocks:
+        if L.VAT_EXCLUDE.search(block.text) or re.search(r"\biban\b", block.text, re.I):
+            continue
+        for start, end, value in vat_spans(block.text):
+            if _VAT_RE.search(value.upper()):
+                return Found(value, block.page, block.span_bbox(start, end), 0.5, block.row)
+    return None
+
+
+def bbox_of(found: list[Found]) -> BBox:
+    return union([f.bbox for f in found])

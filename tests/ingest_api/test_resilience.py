@@ -1,0 +1,101 @@
+"""Limits across processes, and the 503 paths with Kafka or Redis down, then back."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from ingest_api.app import create_app
+from streams.resultstore import ResultStore
+from tests.conftest import ROOT, free_port, wait_http_ready
+from tests.helpers import invoice_pdf
+from tests.ingest_api.conftest import ACME
+from topics.models import Result, Status
+
+pytestmark = pytest.mark.integration
+
+
+def post(base_or_client, headers=ACME):
+    files = {"file": ("invoice.pdf", invoice_pdf(), "application/pdf")}
+    if isinstance(base_or_client, str):
+        return httpx.post(f"{base_or_client}/v1/documents", files=files, headers=headers,
+                          timeout=30)
+    return base_or_client.post("/v1/documents", files=files, headers=headers)
+
+
+def test_rate_limit_holds_across_two_api_processes(api_settings, spawn):
+    limited = api_settings.model_copy(update={"rate_limit_per_minute": 1, "rate_limit_burst": 4})
+    ports = [free_port(), free_port()]
+    for port in ports:
+        spawn(limited, "api", "--port", str(port))
+    bases = [f"http://127.0.0.1:{p}" for p in ports]
+    for base in bases:
+        wait_http_ready(f"{base}/ready")
+    headers = {"X-API-Key": "globex-key-0123456789abcdef"}
+    answers = [httpx.get(f"{bases[i % 2]}/v1/schemas", headers=headers).status_code
+               for i in range(10)]
+    assert answers.count(200) == 4, answers
+    assert answers.count(429) == 6
+    last = httpx.get(f"{bases[0]}/v1/schemas", headers=headers)
+    assert last.json()["error"]["code"] == "rate_limited"
+    assert int(last.headers["Retry-After"]) >= 1
+    # Another key has its own bucket.
+    assert httpx.get(f"{bases[1]}/v1/schemas", headers=ACME).status_code == 200
+
+
+def test_redis_down_is_503_store_unavailable(api_settings):
+    dead = api_settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"})
+    with TestClient(create_app(dead)) as client:
+        response = client.get("/v1/schemas", headers=ACME)
+        assert response.status_code == 503
+        assert response.json()["error"]["code"] == "store_unavailable"
+        assert client.get("/ready").status_code == 503
+
+
+@pytest.mark.skipif("KAFKA_BOOTSTRAP_SERVERS" in os.environ,
+                    reason="stops and restarts the broker: only for the one the tests started")
+def test_kafka_down_is_503_then_recovers(client):
+    kafka = ["bash", str(ROOT / "deploy/local/kafka.sh")]
+    assert post(client).status_code == 202
+    subprocess.run([*kafka, "stop"], check=True)
+    try:
+        response = post(client)
+        assert response.status_code == 503, response.text
+        assert response.json()["error"]["code"] == "unavailable"
+        assert client.get("/ready").json()["checks"]["kafka"] is False
+    finally:
+        subprocess.run([*kafka, "start"], check=True)
+    deadline = time.monotonic() + 60
+    while (status := post(client).status_code) != 202 and time.monotonic() < deadline:
+        time.sleep(1)
+    assert status == 202
+
+
+def test_events_stream_each_status_until_final(client):
+    doc_id = post(client).json()["id"]
+    store: ResultStore = client.app.state.results
+    seen: list[str] = []
+
+    def follow():
+        with client.stream("GET", f"/v1/documents/{doc_id}/events", headers=ACME) as response:
+            for line in response.iter_lines():
+                if line.startswith("data: "):
+                    seen.append(line.split('"status": "')[1].split('"')[0])
+
+    reader = threading.Thread(target=follow)
+    reader.start()
+    time.sleep(0.5)
+    record = client.portal.call(store.get, doc_id)
+    for status in (Status.preprocessing, Status.extracting, Status.completed):
+        client.portal.call(store.write, record.model_copy(update={"status": status}))
+        time.sleep(0.2)
+    reader.join(10)
+    assert not reader.is_alive()
+    assert seen == ["queued", "preprocessing", "extracting", "completed"]
+    assert isinstance(record, Result)
