@@ -8,10 +8,10 @@ Only labelled fields are scored; each (document, field) pair is right or wrong:
   (GmbH, B.V., Sdn Bhd, Inc...) dropped; right when one contains the other, when most tokens
   overlap, or when the texts without spaces are near-identical (OCR often drops spaces);
 - addresses: most expected tokens present (or near-identical without spaces);
-- line_items: one pair per document, right when the item count matches and, item by item in
-  order, the money value matches (expected `amount`, else `unit_price`, against either of the
-  predicted item's `amount`/`unit_price`). Descriptions are not scored: their line breaks and
-  extent vary too much between labellers.
+- line_items: one pair per document, right when the item count matches and every expected
+  item's money value (its `amount`, else its `unit_price`) pairs off with a different predicted
+  item's `amount` or `unit_price`, in any order (labellers do not agree on row order).
+  Descriptions are not scored: their line breaks and extent vary too much between labellers.
 """
 
 from __future__ import annotations
@@ -110,13 +110,14 @@ def _money(value: Any) -> Decimal | None:
 def _items_match(predicted: Any, expected: list[dict[str, Any]]) -> bool:
     if not isinstance(predicted, list) or len(predicted) != len(expected):
         return False
-    for pred, exp in zip(predicted, expected, strict=True):
-        if not isinstance(pred, dict):
-            return False
+    unmatched = [p for p in predicted if isinstance(p, dict)]
+    for exp in expected:
         want = _money(exp.get("amount", exp.get("unit_price")))
-        got = {_money(pred.get("amount")), _money(pred.get("unit_price"))}
-        if want is not None and want not in got:
+        hit = next((p for p in unmatched
+                    if want in {_money(p.get("amount")), _money(p.get("unit_price"))}), None)
+        if hit is None:
             return False
+        unmatched.remove(hit)
     return True
 
 

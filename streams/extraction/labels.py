@@ -15,10 +15,10 @@ _OCR = {"o": "[o0]", "i": "[il1!|]", "l": "[l1i!|]", "s": "[s5]"}
 
 def _word(text: str) -> str:
     out = []
-    for ch in text:
+    for index, ch in enumerate(text):
         if ch == " ":
             out.append(r"[\s._:-]*")  # words may be glued, dotted or hyphenated
-        elif ch in ".-/#°'":
+        elif ch in ".-/#°'" and index:
             out.append(re.escape(ch) + "?")
         else:
             out.append(_OCR.get(ch, re.escape(ch)))
@@ -65,7 +65,7 @@ SUBTOTAL = {
           "taxable amount", "total before tax", "amount before tax", "net amount",
           "total excl", "totaal excl", "excl. btw", "exclusief btw", "excl. vat", "excl vat",
           "excluding gst", "excluding vat", "excl. gst", "excl.gst", "exkl. mwst",
-          "ohne mwst", "ex gst", "ex vat", "amt.excl"),
+          "ex gst", "ex vat", "amt.excl"),
     2: rx("subtotal", "sub-total", "sub total", "subtotaal", "zwischensumme", "sous-total",
           "sous total", "totaal excl"),
 }

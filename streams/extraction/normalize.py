@@ -35,10 +35,13 @@ _SEP = r"[\s,.\-/]*"
 # Each pattern has named groups d, m (number or name) and y.
 _DATE_PATTERNS = [
     re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)[-./](?P<m>\d{1,2})[-./](?P<d>\d{1,2})(?!\d)"),
-    re.compile(r"(?<![\d.])(?P<d>\d{1,2})(?P<s>[-./])(?P<m>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})(?![\d.]?\d)"),
+    re.compile(
+        r"(?<![\d.])(?P<d>\d{1,2})(?P<s>[-./])(?P<m>\d{1,2})(?P=s)"
+        r"(?:(?P<y>\d{4})(?:(?=\d{1,2}:\d\d)|(?![\d.]?\d))|(?P<yy>\d{2})(?![\d.]?\d))"
+    ),
     re.compile(
         rf"(?<![\w])(?P<d>\d{{1,2}})(?:er|st|nd|rd|th)?\.?{_SEP}(?P<m>{_MONTH_ALT})\.?{_SEP}"
-        r"(?P<y>\d{4}|\d{2})(?![.,]?\d)",
+        r"(?:(?P<y>\d{4})(?:(?=\d{1,2}:\d\d)|(?![.,]?\d))|(?P<yy>\d{2})(?![.,]?\d))",
         re.IGNORECASE,
     ),
     re.compile(
@@ -70,7 +73,8 @@ def _make_date(day: int, month: int, year: int) -> str | None:
 
 
 def _from_match(match: re.Match[str]) -> str | None:
-    d, m, y = match.group("d"), match.group("m"), match.group("y")
+    groups = match.groupdict()
+    d, m, y = groups["d"], groups["m"], groups["y"] or groups.get("yy") or ""
     year = _year(y)
     if not m.isdigit():
         return _make_date(int(d), MONTHS[m.casefold()], year)

@@ -20,12 +20,12 @@ from streams.extraction.normalize import find_dates
 from streams.extraction.rules import Found, best
 
 LEGAL = re.compile(
-    r"(?:(?<![A-Za-z])(?:GmbH(?:\s*&\s*Co\.?\s*KG)?|KGaA|AG|KG|e\.K\.|OHG|UG|GbR|B\.\s?V\.?|BV"
+    r"(?:(?<![A-Za-z0-9])(?:GmbH(?:\s*&\s*Co\.?\s*KG)?|KGaA|AG|KG|e\.K\.|OHG|UG|GbR|B\.\s?V\.?|BV"
     r"|N\.\s?V\.?|NV|VOF|BVBA|SPRL|SARL|S\.A\.R\.L\.?|SAS|S\.A\.S\.?|S\.A\.|SA|S\.?r\.?l\.?|"
     r"S\.p\.A\.?|SpA|LLC|L\.L\.C\.|LLP|PLC|plc|Oy|AB|A/S|ApS|S/B|Co\.|CO\.)"
     r"|(?i:(?<![A-Za-z])(?:Ltd|Limited|Inc|Incorporated|Corp|Corporation|Pvt\.?\s*Ltd|"
     r"Private\s+Limited|Pte\.?\s*Ltd|Pty\.?\s*Ltd|Bhd|Sdn\.?\s*Bhd)\.?)"
-    r"|(?i:Sdn\.?\s*Bhd|SDN\s*BND)\.?)(?![A-Za-z])"
+    r"|(?i:Sdn\.?\s*Bhd|SDN\s*BND)\.?)(?![A-Za-z0-9])"
 )
 _CONNECTORS = {"&", "and", "of", "et", "en", "und", "-", "+"}
 _NOT_NAME = L.rx(
@@ -40,6 +40,7 @@ ADDRESS_STOP = L.rx(
     "e-mail", "www", "http", "@", "invoice", "receipt", "=tax", "=date", "cashier", "=kvk",
     "iban", "=bic", "swift", "=hrb", "=abn", "=tin", "handelsregister", "registergericht",
 )
+_GLUED_STOP = re.compile(r"invoice|receipt|cashier|tel[:.]|gst\s*(?:id|reg|no)", re.IGNORECASE)
 ADDRESS_SKIP = re.compile(
     r"^\W*[(（][^)）]*[)）]\W*$|company\s*(?:reg|no)|co[.\s-]*reg|reg(?:istration)?\s*no|formerly|"
     r"licensee",
@@ -73,7 +74,8 @@ def _name_from(text: str, end: int) -> str:
 
 
 def clean_name(text: str) -> str:
-    text = re.sub(r"\s*\([\w\s.-]*\d[\w\s.-]*\)\s*$", "", text)  # trailing "(519537-X)"
+    text = re.sub(r"\s*[(（][\w\s.-]*\d[\w\s.-]*[)）]?\s*$", "", text)  # trailing "(519537-X)"
+    text = re.sub(r"(?<=[a-z])(SDN\s*BHD|SDNBHD)\b", r" \1", text, flags=re.IGNORECASE)
     return text.strip(" ,;:-–|*")
 
 
@@ -125,11 +127,11 @@ def vendor_candidates(layout: Layout, receipt: bool) -> list[Found]:
             name = clean_name(_name_from(block.text, match.end()))
             if len(LEGAL.sub("", name).strip(" .,&")) >= 2:
                 top = block.page == 1 and block.bbox[1] < 0.25
-                cands.append(_candidate(block, name, 0.6 + 0.15 * top, block.text.find(name)))
+                cands.append(_candidate(block, name, 0.45 + 0.3 * top, block.text.find(name)))
     first_rows = [b for b in layout.blocks if b.page == 1][:12]
     named = [b for b in first_rows if name_like(b.text)][:3]
     for rank, block in enumerate(named):
-        cands.append(_candidate(block, clean_name(block.text), (0.55 if receipt else 0.45)
+        cands.append(_candidate(block, clean_name(block.text), (0.6 if receipt else 0.45)
                                 - 0.05 * rank))
     return cands
 
@@ -167,12 +169,13 @@ def pick_vendor_address(layout: Layout, vendor: Found | None) -> Found | None:
     rest = home.text[home.text.find(vendor.value) + len(vendor.value):] if vendor.value in \
         home.text else ""
     rest = rest.strip(" ,;:-–|")
-    if rest and ADDRESS_WORD.search(rest) and not ADDRESS_STOP.search(rest):
+    words = re.sub(r"[(（][^)）]*[)）]?", "", rest)  # registration numbers are not addresses
+    if len(re.findall(r"[^\W\d_]", words)) >= 3 and ADDRESS_WORD.search(rest) and not _stop(rest):
         text = re.sub(r"\s+[-–|]\s+", ", ", rest)
         return Found(text, home.page, home.span_bbox(len(home.text) - len(rest), len(home.text)),
                      0.6, home.row)
     lines: list[Block] = []
-    prev = home
+    prev, skipped = home, 0
     for row in layout.rows[home.row + 1: home.row + 9]:
         over = [b for b in row if b.page == home.page
                 and min(b.bbox[2], home.bbox[2]) - max(b.bbox[0], home.bbox[0]) > 0]
@@ -180,10 +183,14 @@ def pick_vendor_address(layout: Layout, vendor: Found | None) -> Found | None:
             continue
         other = over[0]
         gap = other.bbox[1] - prev.bbox[3]
-        if gap > 2.5 * max(prev.height, 0.005) or ADDRESS_STOP.search(other.text) or len(
-                lines) >= 5:
+        if gap > 2.5 * max(prev.height, 0.005) or len(lines) >= 5:
             break
         prev = other
+        if _stop(other.text):
+            skipped += 1
+            if lines or skipped > 2:  # a tax-id line may sit between a shop's name and address
+                break
+            continue
         if ADDRESS_SKIP.search(other.text) or find_dates(other.text):
             continue
         lines.append(other)
@@ -195,6 +202,11 @@ def pick_vendor_address(layout: Layout, vendor: Found | None) -> Found | None:
     box = (min(b.bbox[0] for b in lines), min(b.bbox[1] for b in lines),
            max(b.bbox[2] for b in lines), max(b.bbox[3] for b in lines))
     return Found(text, home.page, box, 0.55, lines[0].row)
+
+
+def _stop(text: str) -> bool:
+    """Lines that end an address block (OCR glues words, so some match anywhere)."""
+    return bool(ADDRESS_STOP.search(text) or _GLUED_STOP.search(text))
 
 
 def pick_customer(layout: Layout) -> Found | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -71,14 +71,17 @@ def id_spans(text: str) -> Spans:
     return [(token.start(), token.end(), value)]
 
 
-def _below_block(layout: Layout, block: Block, span: tuple[int, int]) -> Iterator[Block]:
-    """Pseudo-blocks of the words under `span` of `block` in the next two rows."""
+def _below_block(layout: Layout, block: Block, span: tuple[int, int]) -> Block | None:
+    """A pseudo-block of the words under `span` in the first row below `block` (if any)."""
     x0, _, x1, _ = block.span_bbox(*span)
     for row in layout.rows[block.row + 1: block.row + 3]:
-        words = [w for b in row if b.page == block.page for w in b.words
-                 if min(w.bbox[2], x1) - max(w.bbox[0], x0) > 0]
-        if words:
-            yield Block(page=block.page, words=words, row=row[0].row)
+        words = [w for b in row if b.page == block.page for w in b.words]
+        if not any(min(w.bbox[2], block.bbox[2]) - max(w.bbox[0], block.bbox[0]) > 0
+                   for w in words):
+            continue  # nothing under this label on this row: look one row further
+        under = [w for w in words if min(w.bbox[2], x1) - max(w.bbox[0], x0) > 0]
+        return Block(page=block.page, words=under, row=row[0].row) if under else None
+    return None
 
 
 def values_for(layout: Layout, block: Block, match: re.Match[str], parse: ParseFn,
@@ -100,11 +103,11 @@ def values_for(layout: Layout, block: Block, match: re.Match[str], parse: ParseF
             break  # another label in between: the values further right are not ours
     if found or not below:
         return found, block.text
-    for pseudo in _below_block(layout, block, match.span()):
-        spans = parse(pseudo.text)
-        if spans:
-            return [_found(pseudo, s, e, v, BELOW_PENALTY) for s, e, v in spans], block.text
-    return [], block.text
+    pseudo = _below_block(layout, block, match.span())
+    spans = parse(pseudo.text) if pseudo else []
+    # under a column header, the header's own words are the label (not its neighbours')
+    label = block.text[match.start():]
+    return [_found(pseudo, s, e, v, BELOW_PENALTY) for s, e, v in spans], label  # type: ignore[arg-type]
 
 
 def _found(block: Block, start: int, end: int, value: Any, penalty: float = 0.0) -> Found:

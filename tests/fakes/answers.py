@@ -217,12 +217,12 @@ def items(lines: list[str], props: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def corrupt(answer: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    """Schema-typed but format-violating values, as models produce: 31/02/2024, '12,34 EUR'."""
+    """Schema-typed values that break the format, as models do: 31/02/2024, "12.34 + 2.34 VAT"."""
     bad = dict(answer)
     for name, prop in schema.get("properties", {}).items():
         kind = kind_of(name, prop) if prop.get("type") != "array" else "array"
         if kind == "date":
             bad[name] = "31/02/2024"
         elif kind == "amount":
-            bad[name] = "12,34 EUR"
+            bad[name] = "12.34 + 2.34 VAT"
     return bad

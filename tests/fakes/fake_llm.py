@@ -9,7 +9,7 @@ JSON schema from the document text (see `answers.py`). Faults, per request:
     500        server error
     timeout    hang for `timeout_s` (past any sane client timeout)
     malformed  content that is not JSON
-    invalid    schema-typed but format-violating values ("31/02/2024", "12,34 EUR")
+    invalid    schema-typed but format-violating values ("31/02/2024", "12.34 + 2.34 VAT")
 
 chosen from a script (`fake.script("429", "ok", api="groq")`), else a standing outage
 (`fake.outage("500", api="groq")`), else at random from the configured rates.

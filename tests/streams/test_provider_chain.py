@@ -214,3 +214,14 @@ def test_circuit_breaker_states():
     assert not breaker.allow()
     clock.now += 3
     assert breaker.allow()
+
+
+def test_reask_keeps_values_the_first_answer_had_right():
+    from streams.extraction.providers.chain import _keep_valid
+
+    first = {"invoice_number": "INV-1", "date": None, "total": None}
+    second = {"invoice_number": None, "date": "2026-03-14", "total": None}
+    data, errors = _keep_valid(first, {"date": "not a date", "total": "not an amount"},
+                               second, {"total": "not an amount"})
+    assert data == {"invoice_number": "INV-1", "date": "2026-03-14", "total": None}
+    assert errors == {"total": "not an amount"}

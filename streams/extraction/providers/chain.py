@@ -47,6 +47,19 @@ def build_providers(settings: Settings) -> list[Provider]:
     return chain or [LocalProvider()]
 
 
+def _keep_valid(
+    first: dict[str, Any], first_errors: dict[str, str],
+    second: dict[str, Any], second_errors: dict[str, str],
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The re-ask's answer, except where it dropped a value the first answer had right."""
+    data, errors = dict(second), dict(second_errors)
+    for name, value in first.items():
+        if data.get(name) is None and value is not None and name not in first_errors:
+            data[name] = value
+            errors = {k: v for k, v in errors.items() if k.split("[")[0] != name}
+    return data, errors
+
+
 class ProviderChain:
     def __init__(
         self,
@@ -85,8 +98,9 @@ class ProviderChain:
                 result = await self._remote(provider, pages, schema, images)
             except ProviderError as exc:
                 failures.append(exc)
-                log.warning("provider.failed", provider=provider.name, code=exc.code,
-                            error=exc.message, retry_after=exc.retry_after)
+                emit = log.info if isinstance(exc, CircuitOpen) else log.warning
+                emit("provider.failed", provider=provider.name, code=exc.code,
+                     error=exc.message, retry_after=exc.retry_after)
                 continue
             log.info("provider.answered", provider=provider.name, model=result.model,
                      invalid=sorted(result.errors), after=[f.code for f in failures])
@@ -101,17 +115,10 @@ class ProviderChain:
         self, provider: LocalProvider, pages: list[Page], schema: SchemaDef,
         failures: list[ProviderError],
     ) -> Extraction:
-        result = provider.run(pages, schema)
-        data, errors = validate(result.data, schema)
-        kept = {k for k, v in data.items() if v is not None}
+        result = provider.run(pages, schema)  # validated, with confidence and citations
         log.info("provider.answered", provider="local", model=result.model,
                  after=[f.code for f in failures])
-        return result.model_copy(update={
-            "data": data,
-            "errors": {**result.errors, **errors},
-            "confidence": {k: v for k, v in result.confidence.items() if k in kept},
-            "citations": {k: v for k, v in result.citations.items() if k in kept},
-        })
+        return result
 
     async def _remote(
         self, provider: Provider, pages: list[Page], schema: SchemaDef, images: dict[int, bytes]
@@ -137,6 +144,8 @@ class ProviderChain:
             data, errors, model = first  # the re-ask failed: keep the first answer's valid part
         else:
             data, errors = validate(raw, schema)
+            if first is not None:
+                data, errors = _keep_valid(first[0], first[1], data, errors)
         return Extraction(data=data, errors=errors, provider=provider.name, model=model)
 
     async def _call(

@@ -1,0 +1,156 @@
+"""The offline extractor: layout rules over the page words, no network, no model.
+
+Built-in field names (invoice and receipt) have their own rules; any other field of a
+tenant's schema is read as a "Label: value" pair whose label matches the field's name.
+Each value carries a rule-strength confidence and the box it came from; `ground` refines both.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import structlog
+
+from config.schemas import FieldSpec, SchemaDef
+from streams.document import Citation, Extraction, Page
+from streams.extraction import rules
+from streams.extraction.items import extract_items
+from streams.extraction.labels import rx
+from streams.extraction.layout import Layout, build_layout
+from streams.extraction.normalize import find_currencies
+from streams.extraction.parties import pick_customer, pick_vendor, pick_vendor_address
+from streams.extraction.rules import Found
+from streams.extraction.validate import validate
+
+log = structlog.get_logger(__name__)
+
+PROVIDER, MODEL = "local", "rules-v1"
+ITEM_CONFIDENCE = 0.6
+Rule = Callable[[Layout, dict[str, Found | None], bool], Found | None]
+
+
+def _vendor(layout: Layout, done: dict[str, Found | None], receipt: bool) -> Found | None:
+    if "vendor" not in done:
+        done["vendor"] = pick_vendor(layout, receipt)
+    return done["vendor"]
+
+
+RULES: dict[str, Rule] = {
+    "invoice_number": lambda layout, done, receipt: rules.pick_invoice_number(layout),
+    "date": lambda layout, done, receipt: rules.pick_date(layout),
+    "due_date": lambda layout, done, receipt: rules.pick_due_date(layout),
+    "currency": lambda layout, done, receipt: rules.pick_currency(layout),
+    "vendor_vat_id": lambda layout, done, receipt: rules.pick_vat_id(layout),
+    "vendor": _vendor,
+    "vendor_address": lambda layout, done, receipt: pick_vendor_address(
+        layout, _vendor(layout, done, receipt)),
+    "customer": lambda layout, done, receipt: pick_customer(layout),
+}
+AMOUNT_FIELDS = ("total", "subtotal", "tax")
+
+
+def _field_label(name: str, spec: FieldSpec) -> re.Pattern[str]:
+    """A label regex from a field name: "po_number" matches "PO number", "PO No.", "PO #"."""
+    words = name.split("_")
+    synonyms = {"number": ["number", "no", "nr", "#", "num"], "no": ["no", "number", "nr", "#"]}
+    variants = [""]
+    for word in words:
+        variants = [f"{v} {alt}".strip() for v in variants for alt in synonyms.get(word, [word])]
+    return rx(*variants)
+
+
+def _parser(spec: FieldSpec) -> rules.ParseFn:
+    if spec.type == "date":
+        return rules.date_spans
+    if spec.type == "amount":
+        return rules.amount_spans
+    if spec.type in ("number", "integer"):
+        return lambda text: [(m.start(), m.end(), m.group()) for m in
+                             re.finditer(r"-?\d+(?:[.,]\d+)?", text)][:1]
+    if spec.type == "currency":
+        return find_currencies
+    if spec.type == "boolean":
+        return lambda text: [(m.start(), m.end(), m.group()) for m in re.finditer(
+            r"(?i)\b(?:yes|no|ja|nein|oui|non|true|false)\b", text)][:1]
+
+    def text_value(text: str) -> rules.Spans:
+        value = text.strip(" :#-–")
+        if not re.search(r"\w", value):
+            return []
+        start = text.find(value)
+        return [(start, start + len(value), value)]
+
+    return text_value
+
+
+def _generic(layout: Layout, name: str, spec: FieldSpec) -> Found | None:
+    """A "Label: value" pair whose label matches the field name."""
+    found = rules.labelled(layout, {2: _field_label(name, spec)}, _parser(spec))
+    return rules.best([f[0] for f in found])
+
+
+def _run_rules(layout: Layout, schema: SchemaDef) -> dict[str, Found | None]:
+    receipt = schema.name == "receipt"
+    done: dict[str, Found | None] = {}
+    out: dict[str, Found | None] = {}
+    amounts: dict[str, Found | None] | None = None
+    for name, spec in schema.fields.items():
+        if spec.type == "array":
+            continue
+        if name in AMOUNT_FIELDS:
+            amounts = amounts or rules.pick_amounts(layout)
+            out[name] = amounts[name]
+        elif name in RULES:
+            out[name] = RULES[name](layout, done, receipt)
+        else:
+            out[name] = _generic(layout, name, spec)
+    return out
+
+
+def _subtotal_from_items(data: dict[str, Any], items: list[dict[str, Any]]) -> str | None:
+    """The sum of the line amounts, when that sum cannot exceed the total."""
+    amounts = [i.get("amount") for i in items]
+    if not items or None in amounts or not data.get("total"):
+        return None
+    total = sum(Decimal(a) for a in amounts)
+    return str(total) if total <= Decimal(data["total"]) else None
+
+
+def extract_local(pages: list[Page], schema: SchemaDef) -> Extraction:
+    """Extract `schema` from the words of `pages` with layout rules."""
+    started = time.perf_counter()
+    layout = build_layout(pages)
+    found = _run_rules(layout, schema)
+    raw: dict[str, Any] = {name: f.value if f else None for name, f in found.items()}
+    confidence = {name: round(f.score, 3) for name, f in found.items() if f}
+    citations = {name: [Citation(page=f.page, bbox=f.bbox)] for name, f in found.items() if f}
+    for name, spec in schema.fields.items():
+        if spec.type == "array":
+            items = extract_items(layout) if _looks_like_items(spec) else []
+            raw[name] = items
+            confidence[name] = ITEM_CONFIDENCE if items else 0.0
+            if "subtotal" in schema.fields and raw.get("subtotal") is None:
+                raw["subtotal"] = _subtotal_from_items(raw, items)
+                confidence["subtotal"] = 0.3 if raw["subtotal"] else 0.0
+    if "subtotal" in schema.fields and raw.get("subtotal") is None and raw.get("tax") and raw.get(
+            "total"):
+        raw["subtotal"] = str(Decimal(raw["total"]) - Decimal(raw["tax"]))
+        confidence["subtotal"] = 0.3
+    data, errors = validate(raw, schema)
+    for name in errors:
+        confidence[name.split("[")[0].split(".")[0]] = 0.0
+    ms = round((time.perf_counter() - started) * 1000, 1)
+    log.debug("extract_local.done", schema=schema.name, pages=len(pages), ms=ms,
+              found=sum(v is not None for v in data.values()))
+    return Extraction(data=data, confidence=confidence, citations=citations, errors=errors,
+                      provider=PROVIDER, model=MODEL)
+
+
+def _looks_like_items(spec: FieldSpec) -> bool:
+    """Only arrays of priced lines can be read from a table by these rules."""
+    fields = set(spec.items or {})
+    return bool(fields & {"amount", "unit_price", "price", "total"}) or "description" in fields
