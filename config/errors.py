@@ -11,6 +11,7 @@
     │   ├── UnknownSchema            unknown_schema          422
     │   ├── InvalidSchema            invalid_schema          422
     │   ├── TooManyPages             too_many_pages          422
+    │   ├── InvalidRequest           invalid_request         422
     │   └── RateLimited              rate_limited            429
     ├── Unavailable                  unavailable             503  (transient)
     │   ├── BrokerUnavailable        unavailable             503  (transient, Kafka)
@@ -84,6 +85,10 @@ class InvalidSchema(RequestError):
 
 class TooManyPages(RequestError):
     code, status = "too_many_pages", 422
+
+
+class InvalidRequest(RequestError):
+    code, status = "invalid_request", 422
 
 
 class RateLimited(RequestError):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from config.errors import FileTooLarge, InvalidDocument
+from config.errors import FileTooLarge, InvalidDocument, InvalidRequest
 from ingest_api.validation import iter_chunks, read_limited
 
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries, headers and the small form fields
@@ -26,13 +27,19 @@ async def read_upload(request: Request, limit: int) -> Upload:
     if declared > limit + FORM_OVERHEAD:
         raise FileTooLarge(f"upload is larger than {limit} bytes")
     guarded = Request(request.scope, receive=_guard(request.receive, limit + FORM_OVERHEAD))
-    async with guarded.form(max_files=1, max_fields=4) as form:
+    try:
+        form = await guarded.form(max_files=1, max_fields=4)
+    except HTTPException as exc:  # malformed multipart, too many parts
+        raise InvalidRequest(f"multipart body: {exc.detail}") from None
+    try:
         file = form.get("file")
         if not isinstance(file, UploadFile):
-            raise InvalidDocument("multipart field 'file' is required")
+            raise InvalidRequest("multipart field 'file' is required")
         data = await read_limited(iter_chunks(file), limit)
         schema = form.get("schema") or "invoice"
         return Upload(data, file.filename, file.content_type, str(schema))
+    finally:
+        await form.close()
 
 
 def _guard(receive, budget: int):

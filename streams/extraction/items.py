@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from streams.extraction import labels as L
-from streams.extraction.layout import Block, Layout
+from streams.extraction.layout import Block, Layout, union
 from streams.extraction.rules import amount_spans
 
 DESC = L.rx("description", "omschrijving", "beschreibung", "bezeichnung", "désignation",
@@ -47,6 +47,13 @@ def _header(row: list[Block]) -> tuple[float, float] | None:
     return (0.0, 0.0)
 
 
+def _header_tail(row: list[Block]) -> bool:
+    """The second line of a two-line header ("VK-Preis / ohne MwSt.")."""
+    text = " ".join(b.text for b in row)
+    return not re.search(r"\d", text) and any(
+        p.search(text) for p in (DESC, QTY, PRICE, AMOUNT, L.TAX[2]))
+
+
 def _desc_block(row: list[Block], column: tuple[float, float]) -> Block | None:
     def overlap(b: Block) -> float:
         return min(b.bbox[2], column[1]) - max(b.bbox[0], column[0])
@@ -59,39 +66,52 @@ def _desc_block(row: list[Block], column: tuple[float, float]) -> Block | None:
 
 
 def _is_end(row: list[Block]) -> bool:
+    """A totals row: a total/subtotal/tax label opens the row (or precedes its money)."""
+    first = re.sub(r"^[\W\d_]+", "", row[0].text)
+    if any(p.match(first) for p in END) and any(ch.isdigit() for b in row for ch in b.text):
+        return True
     return any(p.search(b.text) for b in row[:2] for p in END) and any(
         amount_spans(b.text) for b in row)
 
 
-def _figures(blocks: list[Block]) -> dict[str, Any]:
-    text = "  ".join(b.text for b in blocks)
-    text = _PERCENT.sub(lambda m: " " * len(m.group()), text)
+def _figures(blocks: list[Block]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Amount, unit price and quantity of one row, and where each was printed."""
+    if not blocks:
+        return {}, {}
+    row = Block(page=blocks[0].page, words=[w for b in blocks for w in b.words], row=blocks[0].row)
+    text = _PERCENT.sub(lambda m: " " * len(m.group()), row.text)
     amounts = amount_spans(text)
     if not amounts:
-        return {}
-    item: dict[str, Any] = {"amount": amounts[-1][2]}
+        return {}, {}
     masked = text
     for start, end, _ in amounts:
         masked = masked[:start] + " " * (end - start) + masked[end:]
-    qtys = [m.group(1).replace(",", ".") for m in _QTY.finditer(masked[:amounts[-1][0]])]
-    prices = [a[2] for a in amounts[:-1]]
+    qtys = [m for m in _QTY.finditer(masked[:amounts[-1][0]])]
+    item: dict[str, Any] = {"amount": amounts[-1][2]}
+    where = {"amount": row.span_bbox(*amounts[-1][:2])}
+    price = qty = None
     total = Decimal(item["amount"])
-    for qty in qtys or ["1"]:
-        for price in prices:
-            if Decimal(qty) * Decimal(price) == total:
-                item.update(quantity=float(qty), unit_price=price)
-                return item
-    if prices:
-        item["unit_price"] = prices[0]
-    if qtys:
-        item["quantity"] = float(qtys[0])
-    return item
+    pairs = [(q, a) for q in qtys or [None] for a in amounts[:-1]]
+    for q, a in pairs:
+        if Decimal(q.group(1).replace(",", ".") if q else "1") * Decimal(a[2]) == total:
+            qty, price = q, a
+            break
+    else:
+        price = amounts[0] if len(amounts) > 1 else None
+        qty = qtys[0] if qtys else None
+    if price:
+        item["unit_price"], where["unit_price"] = price[2], row.span_bbox(*price[:2])
+    if qty:
+        item["quantity"] = float(qty.group(1).replace(",", "."))
+        where["quantity"] = row.span_bbox(*qty.span(1))
+    return item, where
 
 
-def extract_items(layout: Layout) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
+def extract_items(layout: Layout) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(item, {field: (page, bbox)}) for every table row with money, in reading order."""
+    items: list[tuple[dict[str, Any], dict[str, Any]]] = []
     column: tuple[float, float] | None = None
-    pending: list[str] = []
+    pending: list[Block] = []
     last: Block | None = None
     for row in layout.rows:
         head = _header(row)
@@ -102,32 +122,38 @@ def extract_items(layout: Layout) -> list[dict[str, Any]]:
             continue
         gap = row[0].bbox[1] - last.bbox[3]
         if row[0].page != last.page or gap > MAX_ROW_GAP * max(last.height, 0.008) or _is_end(row):
-            if items:
-                _append(items[-1], pending)
+            _append(items, pending)
             column, pending = None, []
             continue
         last = row[0]
+        if not items and not pending and _header_tail(row):
+            continue
         desc = _desc_block(row, column)
         right = [b for b in row if b is not desc and (desc is None or b.bbox[0] >= desc.bbox[2])]
-        figures = _figures(right)
+        figures, where = _figures(right)
         if not figures:
             if desc is not None:
-                pending.append(desc.text)
+                pending.append(desc)
             continue
-        if desc is None:
-            description = "\n".join(pending)
-        elif items:
-            _append(items[-1], pending)
-            description = desc.text
-        else:
-            description = "\n".join([*pending, desc.text])
+        if desc is not None and items:
+            _append(items, pending)
+            pending = []
+        lines = [*pending, desc] if desc is not None else pending
+        figures = {"description": "\n".join(b.text for b in lines) or None, **figures}
+        if lines:
+            where["description"] = union([b.bbox for b in lines])
+        items.append((figures, {k: (row[0].page, box) for k, box in where.items()}))
         pending = []
-        items.append({"description": description, **figures})
-    if items:
-        _append(items[-1], pending)
+    _append(items, pending)
     return items
 
 
-def _append(item: dict[str, Any], lines: list[str]) -> None:
-    if lines:
-        item["description"] = "\n".join([item["description"], *lines]).strip()
+def _append(items: list[tuple[dict[str, Any], dict[str, Any]]], lines: list[Block]) -> None:
+    """Continuation lines extend the last item's description (and its box)."""
+    if not items or not lines:
+        return
+    item, where = items[-1]
+    item["description"] = "\n".join([item["description"] or "", *(b.text for b in lines)]).strip()
+    page, box = where.get("description", (lines[0].page, lines[0].bbox))
+    if page == lines[-1].page:
+        where["description"] = (page, union([box, *(b.bbox for b in lines)]))

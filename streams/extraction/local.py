@@ -130,9 +130,14 @@ def extract_local(pages: list[Page], schema: SchemaDef) -> Extraction:
     citations = {name: [Citation(page=f.page, bbox=f.bbox)] for name, f in found.items() if f}
     for name, spec in schema.fields.items():
         if spec.type == "array":
-            items = extract_items(layout) if _looks_like_items(spec) else []
+            rows = extract_items(layout) if _looks_like_items(spec) else []
+            items = [item for item, _ in rows]
             raw[name] = items
             confidence[name] = ITEM_CONFIDENCE if items else 0.0
+            for index, (item, where) in enumerate(rows):
+                for key, (page, box) in where.items():
+                    citations[f"{name}[{index}].{key}"] = [Citation(page=page, bbox=box)]
+                    confidence[f"{name}[{index}].{key}"] = ITEM_CONFIDENCE
             if "subtotal" in schema.fields and raw.get("subtotal") is None:
                 raw["subtotal"] = _subtotal_from_items(raw, items)
                 confidence["subtotal"] = 0.3 if raw["subtotal"] else 0.0

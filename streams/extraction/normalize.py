@@ -201,7 +201,7 @@ CODES = set(
 _WORDLIKE_CODES = {"TRY", "PHP"}  # ordinary words in upper-case receipts and URLs
 _WORDS = [
     (re.compile(r"(?i)\b(?:rs\.?|rupees?)(?=[\s\d.]|$)"), "INR"),
-    (re.compile(r"(?i)\bRM(?=[\s\d.]|$)"), "MYR"),
+    (re.compile(r"(?i)\bRM(?=[\s\d.)]|$)"), "MYR"),
     (re.compile(r"(?i)\bringgit\b"), "MYR"),
     (re.compile(r"(?i)\beuros?\b"), "EUR"),
     (re.compile(r"(?i)\b(?:us\s+)?dollars?\b"), "USD"),

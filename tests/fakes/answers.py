@@ -144,7 +144,7 @@ def labelled(name: str, lines: list[str]) -> list[str]:
         for i, line in enumerate(lines):
             match = pattern.match(line)
             if match:
-                rest = match.group(1).strip()
+                rest = match.group(1).strip().lstrip("#:. ")
                 found.append(rest or (lines[i + 1] if i + 1 < len(lines) else ""))
     return found
 

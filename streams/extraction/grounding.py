@@ -1,0 +1,253 @@
+"""Find each extracted value on the pages: citations, and a confidence that says how sure.
+
+Used for every provider (the LLMs too). A value is looked up as what it is: amounts match
+any printed form of the same number ("1.234,56", "$1,234.56"), dates any format of the same
+day, currencies their code or symbol, other text matches case- and space-insensitively, or
+fuzzily (similarity >= 0.8). Where a value occurs several times, the occurrence inside the
+extractor's own citation wins, then one next to a label for the field, then the first.
+
+Confidence, with p the extractor's own confidence (0.5 when it gave none):
+    validation error (the value was unreadable)  -> 0
+    found exactly                                -> 0.6 + 0.4 * p     (0.60 .. 1.00)
+    found fuzzily, or only some lines of it      -> 0.45 + 0.3 * p    (0.45 .. 0.75)
+    not found in the document                    -> 0.4 * p           (0.00 .. 0.40)
+    null value                                   -> 0
+so a value not in the document always scores below one that is. A list field (line items)
+gets the mean of its items' field confidences; item fields are keyed `line_items[0].amount`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from difflib import SequenceMatcher
+from typing import Any
+
+from streams.document import BBox, Citation, Extraction, Page
+from streams.extraction import labels as L
+from streams.extraction.layout import Block, Layout, build_layout, union
+from streams.extraction.normalize import CODES, find_amounts, find_currencies, find_dates
+
+DEFAULT_PRIOR = 0.5
+FUZZY_RATIO = 0.8
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_HINTS = {
+    "total": L.TOTAL[2], "subtotal": L.SUBTOTAL[2], "tax": L.TAX[2], "date": L.DATE[2],
+    "due_date": L.DUE[2], "invoice_number": L.INVOICE_NUMBER[3], "vendor_vat_id": L.VAT_ID,
+}
+
+
+@dataclass
+class Hit:
+    page: int
+    bbox: BBox
+    exact: bool
+    row: int
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _kind(value: Any, name: str) -> str:
+    if isinstance(value, bool):
+        return "text"
+    if isinstance(value, (int, float, Decimal)):
+        return "number"
+    if isinstance(value, str):
+        if _ISO.match(value):
+            return "date"
+        if value in CODES and "currency" in name:
+            return "currency"
+        if re.fullmatch(r"-?\d+\.\d{2}", value):
+            return "number"
+    return "text"
+
+
+def _value_hits(block: Block, value: Any, name: str) -> list[Hit]:
+    """Where `value` occurs in `block`, compared as what it is (number, date, code, text)."""
+    kind, text = _kind(value, name), block.text
+    if kind == "date":
+        spans = [(s, e) for s, e, iso in find_dates(text) if iso == value]
+    elif kind == "currency":
+        spans = [(s, e) for s, e, code in find_currencies(text) if code == value]
+    elif kind == "number":
+        target = _decimal(value)
+        spans = [(s, e) for s, e, v in find_amounts(text, spaced=True) if Decimal(v) == target]
+    else:
+        return _text_hits(block, str(value))
+    return [Hit(block.page, block.span_bbox(s, e), True, block.row) for s, e in spans]
+
+
+def _text_hits(block: Block, value: str) -> list[Hit]:
+    """Case/space-insensitive occurrences (exact when they start and end on word edges)."""
+    target = _squeeze(value)
+    if not target:
+        return []
+    pieces = [_squeeze(w.text) for w in block.words]
+    joined = "".join(pieces)
+    starts, pos = [], 0
+    for piece in pieces:
+        starts.append(pos)
+        pos += len(piece)
+    edges = set(starts) | {pos}
+    hits = []
+    start = joined.find(target)
+    while start >= 0:
+        end = start + len(target)
+        first = max(i for i, s in enumerate(starts) if s <= start)
+        last = max(i for i, s in enumerate(starts) if s < end)
+        words = block.words[first:last + 1]
+        aligned = start in edges and end in edges
+        hits.append(Hit(block.page, union([w.bbox for w in words]), aligned, block.row))
+        start = joined.find(target, start + 1)
+    return hits
+
+
+def _fuzzy_hits(block: Block, target: str, pieces: list[str]) -> list[Hit]:
+    best: tuple[float, int, int] | None = None
+    for i in range(len(pieces)):
+        window = ""
+        for j in range(i, len(pieces)):
+            window += pieces[j]
+            if len(window) > 1.4 * len(target):
+                break
+            if len(window) >= 0.6 * len(target):
+                ratio = SequenceMatcher(None, window, target).ratio()
+                if ratio >= FUZZY_RATIO and (best is None or ratio > best[0]):
+                    best = (ratio, i, j)
+    if best is None:
+        return []
+    words = block.words[best[1]:best[2] + 1]
+    return [Hit(block.page, union([w.bbox for w in words]), False, block.row)]
+
+
+def _overlaps(a: BBox, b: BBox) -> bool:
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+def _labelled(layout: Layout, hit: Hit, hint: re.Pattern[str] | None) -> bool:
+    if hint is None:
+        return False
+    rows = layout.rows[max(0, hit.row - 1): hit.row + 1]
+    return any(hint.search(b.text) for row in rows for b in row if b.bbox[0] <= hit.bbox[0])
+
+
+def _hint(name: str) -> re.Pattern[str] | None:
+    base = name.split(".")[-1]
+    if base in _HINTS:
+        return _HINTS[base]
+    words = [w for w in base.split("_") if len(w) > 2]
+    return L.rx(*words) if words else None
+
+
+def _search(layout: Layout, name: str, value: Any) -> list[Hit]:
+    hits = [h for b in layout.blocks for h in _value_hits(b, value, name)]
+    target = _squeeze(str(value))
+    if hits or _kind(value, name) != "text" or len(target) < 4:
+        return hits
+    return [h for b in layout.blocks  # nothing verbatim: try near-misses (OCR errors)
+            for h in _fuzzy_hits(b, target, [_squeeze(w.text) for w in b.words])]
+
+
+def locate(layout: Layout, name: str, value: Any, prior: list[Citation] | None = None,
+           near: Hit | None = None) -> tuple[str, list[Hit]]:
+    """("exact" | "fuzzy" | "missing", where) for one value; multi-line text line by line."""
+    hits = _search(layout, name, value)
+    if hits and any(h.exact for h in hits):
+        return "exact", [_choose(layout, name, hits, prior, near)]
+    parts = [p for p in re.split(r"\n|,\s+", value) if len(_squeeze(p)) >= 3] if isinstance(
+        value, str) and _kind(value, name) == "text" else []
+    if len(parts) > 1:
+        found = [_choose(layout, name, h, prior, near) for p in parts if (h := _search(
+            layout, name, p))]
+        if found:
+            exact = len(found) == len(parts) and all(h.exact for h in found)
+            return ("exact" if exact else "fuzzy"), found
+    if hits:
+        return "fuzzy", [_choose(layout, name, hits, prior, near)]
+    return "missing", []
+
+
+def _choose(layout: Layout, name: str, hits: list[Hit], prior: list[Citation] | None,
+            near: Hit | None) -> Hit:
+    hint = _hint(name)
+
+    def rank(hit: Hit) -> tuple:
+        cited = any(c.page == hit.page and _overlaps(c.bbox, hit.bbox) for c in prior or [])
+        distance = abs(hit.row - near.row) if near else 0
+        return (hit.exact, cited, -distance, _labelled(layout, hit, hint), -hit.row)
+
+    return max(hits, key=rank)
+
+
+def _confidence(quality: str, prior: float) -> float:
+    if quality == "exact":
+        return round(0.6 + 0.4 * prior, 3)
+    if quality == "fuzzy":
+        return round(0.45 + 0.3 * prior, 3)
+    return round(0.4 * prior, 3)
+
+
+def _citations(hits: list[Hit]) -> list[Citation]:
+    by_page: dict[int, list[BBox]] = {}
+    for hit in hits:
+        by_page.setdefault(hit.page, []).append(hit.bbox)
+    return [Citation(page=p, bbox=union(boxes)) for p, boxes in sorted(by_page.items())]
+
+
+def ground(extraction: Extraction, pages: list[Page]) -> Extraction:
+    """Citations for every non-null value and confidences from where (if) it was found."""
+    layout = build_layout(pages)
+    confidence: dict[str, float] = {}
+    citations: dict[str, list[Citation]] = {}
+    for name, value in extraction.data.items():
+        prior = float(extraction.confidence.get(name, DEFAULT_PRIOR))
+        if isinstance(value, list):
+            confidence[name] = _ground_items(layout, name, value, prior, extraction,
+                                             confidence, citations)
+            continue
+        if value is None or name in extraction.errors:
+            confidence[name] = 0.0
+            continue
+        quality, hits = locate(layout, name, value, extraction.citations.get(name))
+        confidence[name] = _confidence(quality, prior)
+        if hits:
+            citations[name] = _citations(hits)
+    return extraction.model_copy(update={"confidence": confidence, "citations": citations})
+
+
+def _ground_items(layout: Layout, name: str, items: list[Any], prior: float,
+                  extraction: Extraction, confidence: dict[str, float],
+                  citations: dict[str, list[Citation]]) -> float:
+    scores: list[float] = []
+    near: Hit | None = None
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        anchor: Hit | None = None
+        for key in sorted(item, key=lambda k: k != "amount"):  # the amount anchors the row
+            value, full = item[key], f"{name}[{index}].{key}"
+            if value is None or full in extraction.errors:
+                continue
+            item_prior = float(extraction.confidence.get(full, prior))
+            quality, hits = locate(layout, full, value, extraction.citations.get(full),
+                                   anchor or near)
+            score = _confidence(quality, item_prior)
+            confidence[full] = score
+            scores.append(score)
+            if hits:
+                citations[full] = _citations(hits)
+                anchor = anchor or hits[0]
+        near = anchor or near
+    return round(sum(scores) / len(scores), 3) if scores else 0.0
