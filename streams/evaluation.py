@@ -34,7 +34,7 @@ from PIL import Image
 from config.schemas import BUILTIN
 from streams.document import Extraction, Page, Word
 from streams.extraction.normalize import parse_amount, parse_currency, parse_date
-from streams.ocr import ocr_image, words_text
+from streams.ocr import ocr_image, ocr_pdf_images, words_text
 
 log = structlog.get_logger(__name__)
 
@@ -199,8 +199,20 @@ def extract_file(path: Path, schema_name: str) -> Extraction:
     from streams.extraction.grounding import ground
     from streams.extraction.local import extract_local
 
-    pages = _pages_from_file(Path(path))
-    return ground(extract_local(pages, BUILTIN[schema_name]), pages)
+    path = Path(path)
+    schema = BUILTIN[schema_name]
+    pages = _pages_from_file(path)
+    extraction = extract_local(pages, schema)
+    if needs_image_text(extraction, pages):
+        pages = ocr_pdf_images(path.read_bytes(), pages)
+        extraction = extract_local(pages, schema)
+    return ground(extraction, pages)
+
+
+def needs_image_text(extraction: Extraction, pages: list[Page]) -> bool:
+    """A text-layer document without a confident vendor may print it inside an image."""
+    weak = "vendor" in extraction.data and extraction.confidence.get("vendor", 0.0) < 0.5
+    return weak and any(p.source == "text" for p in pages)
 
 
 # --- private page loader ------------------------------------------------------------------

@@ -106,3 +106,47 @@ def ocr_pages(pages: list[Page], load_image: Callable[[str], bytes]) -> list[Pag
         words, _, _ = ocr_image(load_image(page.image_blob))
         out.append(page.model_copy(update={"words": words, "text": words_text(words)}))
     return out
+
+
+def ocr_pdf_images(pdf: bytes, pages: list[Page], min_area: float = 0.01,
+                   dpi: int = 200) -> list[Page]:
+    """Add the words printed inside embedded images (a letterhead, a company-data footer).
+
+    Only text-layer pages and images covering at least `min_area` of the page are read;
+    words that overlap a text-layer word are dropped so nothing is counted twice.
+    """
+    import pymupdf
+
+    out = list(pages)
+    with pymupdf.open(stream=pdf, filetype="pdf") as doc:
+        for index, page in enumerate(out):
+            if page.source != "text" or page.number > len(doc):
+                continue
+            pdf_page = doc[page.number - 1]
+            width, height = pdf_page.rect.width, pdf_page.rect.height
+            added: list[Word] = []
+            for info in pdf_page.get_image_info():
+                x0, y0, x1, y1 = info["bbox"]
+                if (x1 - x0) * (y1 - y0) < min_area * width * height:
+                    continue
+                clip = pymupdf.Rect(x0, y0, x1, y1) & pdf_page.rect
+                png = pdf_page.get_pixmap(dpi=dpi, clip=clip).tobytes("png")
+                box = (clip.x0 / width, clip.y0 / height, clip.x1 / width, clip.y1 / height)
+                added += [w for w in _to_region(ocr_image(png)[0], box)
+                          if not any(_overlap(w.bbox, o.bbox) for o in page.words)]
+            if added:
+                words = [*page.words, *added]
+                out[index] = page.model_copy(update={"words": words})
+    return out
+
+
+def _to_region(words: list[Word], box: tuple[float, float, float, float]) -> list[Word]:
+    """Map words with boxes relative to an image onto the page region the image covers."""
+    x0, y0, x1, y1 = box
+    return [Word(text=w.text, bbox=_clamp((x0 + w.bbox[0] * (x1 - x0), y0 + w.bbox[1] * (y1 - y0),
+                                           x0 + w.bbox[2] * (x1 - x0), y0 + w.bbox[3] * (y1 - y0))))
+            for w in words]
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])

@@ -48,3 +48,59 @@ def wait_final(client: httpx.Client, doc_id: str, timeout: float = 120) -> dict:
             return body
         time.sleep(0.25)
     raise TimeoutError(f"{doc_id} not final after {timeout} s: {body}")
+
+
+def produce(settings, spec, messages: list[tuple[bytes | None, bytes, dict[str, bytes]]]) -> None:
+    """Publish raw (key, value, headers) messages to a catalogue topic, acks=all."""
+    from aiokafka import AIOKafkaProducer
+
+    from topics import catalogue
+
+    async def run() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers,
+                                    acks="all")
+        await producer.start()
+        try:
+            topic = catalogue.name(spec, settings.topic_prefix)
+            for key, value, headers in messages:
+                await producer.send(topic, value, key=key, headers=list(headers.items()))
+            await producer.flush()
+        finally:
+            await producer.stop()
+
+    asyncio.run(run())
+
+
+def submitted(doc_id: str, pdf: bytes, schema: str = "invoice", **extra) -> bytes:
+    """A documents.submitted message carrying a small PDF inline."""
+    import base64
+
+    from topics.codec import encode
+    from topics.models import Submitted
+
+    return encode(Submitted(id=doc_id, schema=schema, content_type="application/pdf",
+                            content_b64=base64.b64encode(pdf).decode(), **extra))
+
+
+def wait_records(redis_url: str, ids: list[str], timeout: float = 180) -> dict[str, dict]:
+    """Poll the result store until every id has a final record; returns them."""
+    import json
+
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    deadline = time.monotonic() + timeout
+    final: dict[str, dict] = {}
+    while time.monotonic() < deadline:
+        for doc_id in ids:
+            if doc_id in final:
+                continue
+            raw = client.hget(f"doc:{doc_id}", "json")
+            record = json.loads(raw) if raw else None
+            if record and record["status"] in ("completed", "failed", "cancelled"):
+                final[doc_id] = record
+        if len(final) == len(ids):
+            return final
+        time.sleep(0.3)
+    missing = [i for i in ids if i not in final]
+    raise TimeoutError(f"{len(missing)} of {len(ids)} not final, e.g. {missing[:3]}")

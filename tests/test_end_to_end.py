@@ -11,14 +11,18 @@ from tests.helpers import invoice_pdf, make_topics, wait_final
 pytestmark = pytest.mark.integration
 
 
+KEY = "e2e-key-0123456789abcdef"
+
+
 def test_upload_to_completed_result(settings, spawn):
+    settings = settings.model_copy(update={"api_keys": f"e2e:{KEY}"})
     make_topics(settings)
     port = free_port()
     spawn(settings, "worker")
     spawn(settings, "api", "--port", str(port))
     base = f"http://127.0.0.1:{port}"
     wait_http_ready(f"{base}/ready")
-    with httpx.Client(base_url=base, timeout=30) as client:
+    with httpx.Client(base_url=base, timeout=30, headers={"X-API-Key": KEY}) as client:
         response = client.post("/v1/documents", data={"schema": "invoice"},
                                files={"file": ("invoice.pdf", invoice_pdf(), "application/pdf")})
         assert response.status_code == 202, response.text

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from faust.types import EventT
 
+from config.errors import UndecodableMessage
 from streams.runner import Incoming
+from topics.codec import M, decode
 
 
 def incoming(event: EventT) -> Incoming:
     m = event.message
     headers = {k: (v if isinstance(v, bytes) else str(v).encode()) for k, v in event.headers.items()}
     return Incoming(m.topic, m.partition, m.offset, m.key, m.value, headers)
+
+
+def decode_keyed(msg: Incoming, model: type[M]) -> M:
+    """Decode a stage input; its key, when present, must be its document id."""
+    doc = decode(msg.value, model)
+    if msg.key is not None and msg.key != doc.id.encode():
+        raise UndecodableMessage(f"message key {msg.key[:64]!r} is not its id {doc.id!r}")
+    return doc
 
 
 def forward_headers(msg: Incoming) -> dict[str, bytes]:

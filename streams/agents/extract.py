@@ -8,21 +8,21 @@ import faust
 import structlog
 
 from config.errors import BlobMissing
-from streams.agents import forward_headers, incoming
+from streams.agents import decode_keyed, forward_headers, incoming
 from streams.agents.preprocess import PAGES
 from streams.context import StageContext
 from streams.extraction.grounding import ground
 from streams.ocr import ocr_image
 from streams.runner import Incoming
 from topics import catalogue
-from topics.codec import decode, encode
+from topics.codec import encode
 from topics.models import Prepared, Result, Status, utcnow
 
 log = structlog.get_logger()
 
 
 async def handle(ctx: StageContext, msg: Incoming) -> None:
-    doc = decode(msg.value, Prepared)
+    doc = decode_keyed(msg, Prepared)
     template = Result(id=doc.id, tenant=doc.tenant, schema=doc.schema_name, status=Status.queued,
                       created_at=doc.submitted_at)
     live = await ctx.results.advance(doc.id, Status.extracting, template)

@@ -11,14 +11,14 @@ import structlog
 from pydantic import TypeAdapter
 
 from config.errors import BlobMissing, InvalidDocument, UndecodableMessage
-from streams.agents import forward_headers, incoming
+from streams.agents import decode_keyed, forward_headers, incoming
 from streams.blobstore import image_key, pages_key
 from streams.context import StageContext
 from streams.document import Page
 from streams.preprocess import prepare
 from streams.runner import Incoming
 from topics import catalogue
-from topics.codec import decode, encode
+from topics.codec import encode
 from topics.models import Prepared, Result, Status, Submitted
 
 log = structlog.get_logger()
@@ -27,7 +27,7 @@ ALLOWED_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 
 
 async def handle(ctx: StageContext, msg: Incoming) -> None:
-    doc = decode(msg.value, Submitted)
+    doc = decode_keyed(msg, Submitted)
     schema = doc.schema_def or await ctx.schemas.get(doc.tenant, doc.schema_name)
     template = Result(id=doc.id, tenant=doc.tenant, schema=schema.name, status=Status.queued,
                       created_at=doc.submitted_at)

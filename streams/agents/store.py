@@ -5,18 +5,17 @@ from __future__ import annotations
 import faust
 import structlog
 
-from streams.agents import incoming
+from streams.agents import decode_keyed, incoming
 from streams.context import StageContext
 from streams.runner import Incoming
 from topics import catalogue
-from topics.codec import decode
 from topics.models import Result, Status
 
 log = structlog.get_logger()
 
 
 async def handle(ctx: StageContext, msg: Incoming) -> None:
-    result = decode(msg.value, Result)
+    result = decode_keyed(msg, Result)
     written = await ctx.results.write(result)
     if result.status is not Status.failed:
         # Failed documents keep their bytes until the TTL so a DLQ replay can still run.

@@ -64,7 +64,8 @@ def _name_from(text: str, end: int) -> str:
         bare = word.strip(",;")
         if word.endswith(":") or len(name) >= 7:
             break
-        if bare in _CONNECTORS or bare[:1].isupper() or bare[:1].isdigit() or bare[:1] in "(-":
+        capital = bare[:1].isupper() or bare[:1].isdigit() or any(ch.isupper() for ch in bare)
+        if bare in _CONNECTORS or capital or bare[:1] in "(-":
             name.insert(0, word)
         else:
             break
@@ -112,6 +113,21 @@ def _frequency_bonus(name: str, layout: Layout, pages: int) -> float:
     return min(0.2, 0.1 * (math.ceil(count / pages) - 1))
 
 
+COMPANY_IDS = L.rx("vat", "=btw", "btv", "=tva", "ust-id", "ustid", "=gst", "gstin", "=kvk",
+                   "iban", "handelsregister", "registergericht", "=hrb", "siret", "=siren",
+                   "=rcs", "company no", "reg no", "=cin", "=abn")
+
+
+def _near_company_ids(layout: Layout, found: Found) -> bool:
+    """Whether tax/registration/bank ids follow within a few rows (a company-data block)."""
+    for row in layout.rows[found.row: found.row + 8]:
+        for block in row:
+            if block.page == found.page and COMPANY_IDS.search(block.text) and not (
+                    L.VAT_EXCLUDE.search(block.text)):
+                return True
+    return False
+
+
 def _candidate(block: Block, name: str, score: float, start: int = 0) -> Found:
     return Found(value=name, page=block.page, bbox=block.span_bbox(start, start + len(name)),
                  score=score, row=block.row)
@@ -152,6 +168,7 @@ def pick_vendor(layout: Layout, receipt: bool = False) -> Found | None:
     cands = vendor_candidates(layout, receipt)
     for found in cands:
         found.score += _frequency_bonus(found.value, layout, pages)
+        found.score += 0.15 * _near_company_ids(layout, found)
         block_key = next(((b.row, b.index) for b in layout.rows[found.row]
                           if b.bbox[0] <= found.bbox[0] + 1e-6 <= b.bbox[2] + 1e-6), None)
         if block_key in zone:
