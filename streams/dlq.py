@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,15 +48,13 @@ class DeadLetter:
 
 async def read_all(settings: Settings) -> list[DeadLetter]:
     """Every message currently in the DLQ topics, oldest first per partition."""
-    names = [catalogue.name(t.dlq, settings.topic_prefix) for t in catalogue.STAGE_INPUTS]
+    dlqs = [t.dlq for t in catalogue.STAGE_INPUTS]
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
                                 enable_auto_commit=False)
     await consumer.start()
     try:
-        parts = [TopicPartition(n, p) for n in names
-                 for p in sorted(consumer.partitions_for_topic(n) or ())]
-        if not parts:
-            return []
+        parts = [TopicPartition(catalogue.name(t, settings.topic_prefix), p)
+                 for t in dlqs for p in range(t.partitions)]
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
         ends = await consumer.end_offsets(parts)
@@ -72,7 +72,9 @@ async def read_all(settings: Settings) -> list[DeadLetter]:
                     pending.discard(tp)
         return letters
     finally:
-        await consumer.stop()
+        with contextlib.suppress(asyncio.CancelledError):
+            # aiokafka 0.14 can re-raise its own cancelled housekeeping task on stop.
+            await consumer.stop()
 
 
 def summarize(letters: list[DeadLetter]) -> Counter:

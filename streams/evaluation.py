@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import io
 import json
+import multiprocessing
 import re
 import time
 import unicodedata
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal, InvalidOperation
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -156,20 +158,35 @@ def _schema_for(path: Path, gt: dict[str, Any], default: str | None) -> str:
 ExtractFn = Callable[[Path, str], Extraction]
 
 
+def _extract_timed(extract_fn: ExtractFn, path: Path, schema: str) -> tuple[dict, float]:
+    started = time.perf_counter()
+    try:
+        data = extract_fn(path, schema).data
+    except Exception as exc:  # a crash on one document scores it wrong, not the run
+        log.warning("eval.extract_failed", file=path.name, error=repr(exc))
+        data = {}
+    return data, round((time.perf_counter() - started) * 1000)
+
+
 def run_eval(directory: str | Path, extract_fn: ExtractFn | None = None,
-             schema: str | None = None) -> dict[str, Any]:
-    """Extract every case in `directory` and score it field by field."""
+             schema: str | None = None, workers: int = 1) -> dict[str, Any]:
+    """Extract every case in `directory` and score it field by field.
+
+    With `workers` > 1 documents are extracted in that many processes (`extract_fn` must then
+    be a module-level function); each process has its own single-threaded OCR engine.
+    """
     extract_fn = extract_fn or extract_file
+    cases = load_cases(directory)
+    jobs = [(extract_fn, path, _schema_for(path, gt, schema)) for path, gt in cases]
+    if workers > 1:
+        ctx = multiprocessing.get_context("spawn")  # no forked ONNX Runtime thread pools
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            outputs = list(pool.map(_extract_timed, *zip(*jobs, strict=True)))
+    else:
+        outputs = [_extract_timed(*job) for job in jobs]
     per_field: dict[str, list[int]] = {}
     docs = []
-    for path, gt in load_cases(directory):
-        started = time.perf_counter()
-        try:
-            data = extract_fn(path, _schema_for(path, gt, schema)).data
-        except Exception as exc:  # a crash on one document scores it wrong, not the run
-            log.warning("eval.extract_failed", file=path.name, error=repr(exc))
-            data = {}
-        ms = round((time.perf_counter() - started) * 1000)
+    for (path, gt), (data, ms) in zip(cases, outputs, strict=True):
         alternatives = gt.get("accept_alternatives") or {}
         fields = {}
         for name, expected in (gt.get("fields") or {}).items():

@@ -115,6 +115,8 @@ def _text_hits(block: Block, value: str) -> list[Hit]:
 
 
 def _fuzzy_hits(block: Block, target: str, pieces: list[str]) -> list[Hit]:
+    """The run of words most similar to `target` (ratio >= FUZZY_RATIO), if any."""
+    matcher = SequenceMatcher(None, "", target)  # caches its analysis of the target
     best: tuple[float, int, int] | None = None
     for i in range(len(pieces)):
         window = ""
@@ -122,10 +124,14 @@ def _fuzzy_hits(block: Block, target: str, pieces: list[str]) -> list[Hit]:
             window += pieces[j]
             if len(window) > 1.4 * len(target):
                 break
-            if len(window) >= 0.6 * len(target):
-                ratio = SequenceMatcher(None, window, target).ratio()
-                if ratio >= FUZZY_RATIO and (best is None or ratio > best[0]):
-                    best = (ratio, i, j)
+            if len(window) < 0.6 * len(target):
+                continue
+            matcher.set_seq1(window)
+            if matcher.real_quick_ratio() < FUZZY_RATIO or matcher.quick_ratio() < FUZZY_RATIO:
+                continue
+            ratio = matcher.ratio()
+            if ratio >= FUZZY_RATIO and (best is None or ratio > best[0]):
+                best = (ratio, i, j)
     if best is None:
         return []
     words = block.words[best[1]:best[2] + 1]

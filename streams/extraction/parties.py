@@ -141,7 +141,7 @@ def vendor_candidates(layout: Layout, receipt: bool) -> list[Found]:
             cands += _labelled_vendor(layout, block, match.end())
         for match in LEGAL.finditer(block.text):
             name = clean_name(_name_from(block.text, match.end()))
-            if len(LEGAL.sub("", name).strip(" .,&")) >= 2:
+            if sum(ch.isalpha() for ch in LEGAL.sub("", name)) >= 2:  # not "1234 AB" (a postcode)
                 top = block.page == 1 and block.bbox[1] < 0.25
                 cands.append(_candidate(block, name, 0.45 + 0.3 * top, block.text.find(name)))
     first_rows = [b for b in layout.blocks if b.page == 1][:12]
