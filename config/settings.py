@@ -14,7 +14,8 @@ Provider = Literal["groq", "mistral", "local"]
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True,
+                                      env_ignore_empty=True)
 
     environment: Literal["development", "test", "production"] = "development"
     debug: bool = False
@@ -23,6 +24,8 @@ class Settings(BaseSettings):
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     topic_prefix: str = ""  # lets tests and tenants of one broker keep separate topic sets
     worker_group: str = "doc-extractor"
+    worker_metrics_port: int = 0  # >0: the worker serves /metrics on 127.0.0.1 at this port
+    worker_metrics_host: str = "127.0.0.1"
     redis_url: str = "redis://127.0.0.1:6379/0"
 
     api_host: str = "127.0.0.1"
@@ -77,8 +80,6 @@ class Settings(BaseSettings):
     def _no_placeholders_in_production(self) -> Settings:
         if self.environment != "production":
             return self
-        if not self.tenant_keys:
-            raise ValueError("API_KEYS must be set when ENVIRONMENT=production")
         for tenant, key in self.tenant_keys:
             if key.lower() in PLACEHOLDERS or len(key) < 16:
                 raise ValueError(f"API key of tenant {tenant!r} is a placeholder or too short")

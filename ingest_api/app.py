@@ -25,6 +25,8 @@ log = structlog.get_logger()
 
 
 def create_app(settings: Settings, *, metrics: Metrics | None = None) -> FastAPI:
+    if settings.environment == "production" and not settings.tenant_keys:
+        raise RuntimeError("API_KEYS must be set when ENVIRONMENT=production")
     metrics = metrics or Metrics()
     anonymous = not settings.tenant_keys and settings.environment == "development"
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import faust
+from prometheus_client import start_http_server
 
 from config.settings import Settings
 from streams.agents import extract, preprocess, store
@@ -21,6 +25,7 @@ def create_app(settings: Settings, ctx: StageContext | None = None) -> faust.App
         topic_allow_declare=False,  # topics come from the catalogue (`topics create`)
         topic_disable_leader=True,
         web_enabled=False,
+        datadir=str(Path(tempfile.gettempdir()) / "doc-extractor-faust"),  # no tables kept
         stream_buffer_maxsize=256,  # messages are small references; keep prefetch modest
         broker_commit_every=100,
         broker_commit_interval=1.0,
@@ -37,4 +42,30 @@ def create_app(settings: Settings, ctx: StageContext | None = None) -> faust.App
     ctx.send = send
     for module in (preprocess, extract, store):
         module.register(app, ctx)
+
+    @app.timer(interval=10.0)
+    async def consumer_lag() -> None:
+        """Messages between what this worker has read and each partition's end."""
+        consumer = app.consumer
+        read = getattr(consumer, "_read_offset", {})
+        for tp in consumer.assignment():
+            end = consumer.highwater(tp)
+            last = read.get(tp)
+            if end is not None:
+                position = 0 if last is None else last + 1
+                ctx.metrics.consumer_lag.labels(tp.topic, str(tp.partition)).set(
+                    max(end - position, 0))
+
+    @app.task
+    async def serve_metrics() -> None:
+        if settings.worker_metrics_port:
+            start_http_server(settings.worker_metrics_port, settings.worker_metrics_host,
+                              registry=ctx.metrics.registry)
+
+    @app.on_before_shutdown.connect
+    async def close_clients(_sender, **_kwargs) -> None:
+        # Runs after the consumer stopped (and committed what was acked): on SIGTERM,
+        # unfinished messages stay uncommitted and are redelivered, never lost.
+        await ctx.close()
+
     return app

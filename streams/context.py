@@ -86,6 +86,8 @@ class StageContext:
                              encode(result), headers)
 
     async def close(self) -> None:
+        if self._chain is not None:
+            await self._chain.aclose()
         await self.redis.aclose()
         if "pool" in self.__dict__:
             self.pool.shutdown(wait=False, cancel_futures=True)
