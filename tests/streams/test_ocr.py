@@ -1,0 +1,64 @@
+"""Offline OCR of a scanned page: words, their boxes, one engine with one thread."""
+
+import pytest
+
+from streams.document import Page
+from streams.ocr import _get_engine, _line_words, ocr_image, ocr_pages, words_text
+from tests.streams.docgen import invoice_en, make_pdf, render_jpeg, text_rect
+
+
+@pytest.fixture(scope="module")
+def scan():
+    pdf = make_pdf(invoice_en())
+    return pdf, render_jpeg(pdf, dpi=200)
+
+
+def test_reads_a_scanned_invoice(scan):
+    pdf, jpeg = scan
+    words, width, height = ocr_image(jpeg)
+    assert abs(width - 1654) <= 1 and abs(height - 2339) <= 1  # A4 at 200 DPI
+    texts = [w.text for w in words]
+    assert "INVOICE" in texts
+    assert any("INV-2024-0193" in t for t in texts)
+    total = next(w for w in words if "1,549.20" in w.text)
+    expected = text_rect(pdf, "£1,549.20")
+    assert abs(total.bbox[1] - expected[1]) < 0.01 and abs(total.bbox[0] - expected[0]) < 0.03
+    assert all(0 <= v <= 1 for w in words for v in w.bbox)
+
+
+def test_ocr_pages_fills_only_image_pages_without_words(scan):
+    _, jpeg = scan
+    loaded = []
+
+    def load(key: str) -> bytes:
+        loaded.append(key)
+        return jpeg
+
+    scanned = Page(number=1, width=1654, height=2339, source="image", image_blob="k1")
+    text_page = Page(number=2, width=595, height=842, source="text", text="hello")
+    out = ocr_pages([scanned, text_page], load)
+    assert loaded == ["k1"]
+    assert out[1] is text_page
+    assert "TotalDue" in out[0].text.replace(" ", "") and out[0].words  # OCR may drop spaces
+
+
+def test_line_is_split_into_words_by_character_share():
+    box = [[100, 10], [300, 10], [300, 30], [100, 30]]
+    words = _line_words("ab cdefg", box, width=400, height=100)
+    assert [w.text for w in words] == ["ab", "cdefg"]
+    assert words[0].bbox == pytest.approx((0.25, 0.1, 0.375, 0.3))  # 2 of 8 characters
+    assert words[1].bbox == pytest.approx((0.4375, 0.1, 0.75, 0.3))
+
+
+def test_words_text_keeps_rows():
+    box = [[0, 0], [50, 0], [50, 10], [0, 10]]
+    low = [[0, 50], [50, 50], [50, 60], [0, 60]]
+    words = _line_words("top line", box, 100, 100) + _line_words("next", low, 100, 100)
+    assert words_text(words) == "top line\nnext"
+
+
+def test_one_engine_per_process_with_one_thread():
+    engine = _get_engine()
+    assert engine is _get_engine()
+    options = engine.text_det.infer.session.get_session_options()
+    assert options.intra_op_num_threads == 1
