@@ -44,7 +44,7 @@ class Settings(BaseSettings):
 
     groq_api_key: str = ""
     groq_base_url: str | None = None
-    groq_model: str = "llama-3.3-70b-versatile"
+    groq_model: str = "openai/gpt-oss-120b"  # strict JSON-schema outputs on Groq
     groq_vision_model: str = "meta-llama/llama-4-scout-17b-16e-instruct"
     mistral_api_key: str = ""
     mistral_base_url: str | None = None
