@@ -79,11 +79,15 @@ def _squeeze(tokens: list[str]) -> str:
     return "".join(tokens)
 
 
+_GLUED_LEGAL = re.compile(r"(?:sdnbhd|bhd|gmbh|bv|nv|ltd|limited|inc|llc|sarl|sas|pvtltd|sb)+$")
+
+
 def _loose_name(predicted: str, expected: str) -> bool:
     pred, exp = _tokens(predicted, True), _tokens(expected, True)
     if not pred or not exp:
         return _squeeze(_tokens(predicted)) == _squeeze(_tokens(expected)) != ""
-    p, e = _squeeze(pred), _squeeze(exp)
+    # OCR glues a legal form to the name ("STATIONERYSDNBHD"): drop it there too
+    p, e = (_GLUED_LEGAL.sub("", _squeeze(t)) or _squeeze(t) for t in (pred, exp))
     if p in e or e in p:
         return True
     overlap = len(set(pred) & set(exp)) / max(len(set(pred)), len(set(exp)))
