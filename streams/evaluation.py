@@ -12,6 +12,10 @@ Only labelled fields are scored; each (document, field) pair is right or wrong:
   item's money value (its `amount`, else its `unit_price`) pairs off with a different predicted
   item's `amount` or `unit_price`, in any order (labellers do not agree on row order).
   Descriptions are not scored: their line breaks and extent vary too much between labellers.
+
+`extract_file` is the local, in-process path: pages (text layer, or OCR for scans and
+images), the rules, and grounding; when a text PDF yields no confident vendor, the text inside
+its embedded images (letterheads, company-data footers) is OCR'd and the rules run again.
 """
 
 from __future__ import annotations
@@ -22,12 +26,12 @@ import multiprocessing
 import re
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal, InvalidOperation
 from difflib import SequenceMatcher
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pymupdf
 import structlog
@@ -127,7 +131,8 @@ def _items_match(predicted: Any, expected: list[dict[str, Any]]) -> bool:
     return True
 
 
-def score_field(name: str, predicted: Any, expected: Any, alternatives: list[Any] = ()) -> bool:
+def score_field(name: str, predicted: Any, expected: Any,
+                alternatives: Sequence[Any] = ()) -> bool:
     """Whether `predicted` counts as right for field `name` (rules in the module docstring)."""
     if predicted is None or predicted == "" or predicted == []:
         return False
@@ -216,7 +221,7 @@ def format_report(report: dict[str, Any]) -> str:
 
 
 def extract_file(path: Path, schema_name: str) -> Extraction:
-    """Extract one PDF/JPEG/PNG in process with the local extractor, grounded."""
+    """Extract one PDF/JPEG/PNG in process with the local extractor, grounded (see above)."""
     from streams.extraction.grounding import ground
     from streams.extraction.local import extract_local
 
@@ -254,6 +259,7 @@ def _pages_from_file(path: Path) -> list[Page]:
 
 def _pdf_pages(data: bytes) -> list[Page]:
     pages = []
+    source: Literal["text", "image"]
     with pymupdf.open(stream=data, filetype="pdf") as doc:
         for index, pdf_page in enumerate(doc):
             width, height = pdf_page.rect.width, pdf_page.rect.height

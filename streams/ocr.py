@@ -7,6 +7,9 @@ RapidOCR returns text *lines* (a quadrilateral and a string). We split each line
 and give every word a slice of the line's box proportional to its share of the characters
 (spaces included). Proportional boxes are a few pixels off for proportional fonts, which is
 fine for citations and for the layout rules that only need word order and rough positions.
+
+`ocr_pdf_images` reads the text printed inside images embedded in text PDFs (a company's
+details in a letterhead picture), which the text layer does not have.
 """
 
 from __future__ import annotations
@@ -69,9 +72,14 @@ def _clamp(box: tuple[float, float, float, float]) -> tuple[float, float, float,
 
 def ocr_image(data: bytes) -> tuple[list[Word], float, float]:
     """Words (boxes in 0..1 of the image) of a JPEG or PNG, and the image width and height."""
-    img = Image.open(io.BytesIO(data))
+    img: Image.Image = Image.open(io.BytesIO(data))
     img = ImageOps.exif_transpose(img)
-    if img.mode != "RGB":
+    if img.mode in ("RGBA", "LA", "P"):
+        # transparent pixels often hide black RGB: put them on white paper, not black
+        rgba = img.convert("RGBA")
+        img = Image.new("RGB", rgba.size, "white")
+        img.paste(rgba, mask=rgba.getchannel("A"))
+    elif img.mode != "RGB":
         img = img.convert("RGB")
     width, height = float(img.width), float(img.height)
     started = time.perf_counter()

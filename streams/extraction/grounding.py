@@ -77,8 +77,10 @@ def _kind(value: Any, name: str) -> str:
 def _value_hits(block: Block, value: Any, name: str) -> list[Hit]:
     """Where `value` occurs in `block`, compared as what it is (number, date, code, text)."""
     kind, text = _kind(value, name), block.text
-    if kind == "date":
-        spans = [(s, e) for s, e, iso in find_dates(text) if iso == value]
+    if kind == "date":  # either reading of an ambiguous 04/05/2024 may be the intended one
+        spans = [(s, e) for first in (False, True) for s, e, iso in find_dates(text, first)
+                 if iso == value]
+        spans = sorted(set(spans))
     elif kind == "currency":
         spans = [(s, e) for s, e, code in find_currencies(text) if code == value]
     elif kind == "number":
@@ -167,8 +169,11 @@ def _search(layout: Layout, name: str, value: Any) -> list[Hit]:
 
 
 def locate(layout: Layout, name: str, value: Any, prior: list[Citation] | None = None,
-           near: Hit | None = None) -> tuple[str, list[Hit]]:
-    """("exact" | "fuzzy" | "missing", where) for one value; multi-line text line by line."""
+           near: tuple[int, bool] | None = None) -> tuple[str, list[Hit]]:
+    """("exact" | "fuzzy" | "missing", where) for one value; multi-line text line by line.
+
+    `near` is (row, after): prefer occurrences close to that row (strictly below it if after).
+    """
     hits = _search(layout, name, value)
     if hits and any(h.exact for h in hits):
         return "exact", [_choose(layout, name, hits, prior, near)]
@@ -186,13 +191,17 @@ def locate(layout: Layout, name: str, value: Any, prior: list[Citation] | None =
 
 
 def _choose(layout: Layout, name: str, hits: list[Hit], prior: list[Citation] | None,
-            near: Hit | None) -> Hit:
+            near: tuple[int, bool] | None) -> Hit:
     hint = _hint(name)
 
     def rank(hit: Hit) -> tuple:
         cited = any(c.page == hit.page and _overlaps(c.bbox, hit.bbox) for c in prior or [])
-        distance = abs(hit.row - near.row) if near else 0
-        return (hit.exact, cited, -distance, _labelled(layout, hit, hint), -hit.row)
+        placed = distance = 0
+        if near is not None:
+            row, after = near
+            placed = hit.row > row if after else 0
+            distance = abs(hit.row - row)
+        return (hit.exact, cited, placed, -distance, _labelled(layout, hit, hint), -hit.row)
 
     return max(hits, key=rank)
 
@@ -237,23 +246,23 @@ def _ground_items(layout: Layout, name: str, items: list[Any], prior: float,
                   extraction: Extraction, confidence: dict[str, float],
                   citations: dict[str, list[Citation]]) -> float:
     scores: list[float] = []
-    near: Hit | None = None
+    last_row: int | None = None  # items are listed top to bottom: look below the previous one
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             continue
-        anchor: Hit | None = None
+        anchor: int | None = None
         for key in sorted(item, key=lambda k: k != "amount"):  # the amount anchors the row
             value, full = item[key], f"{name}[{index}].{key}"
             if value is None or full in extraction.errors:
                 continue
-            item_prior = float(extraction.confidence.get(full, prior))
-            quality, hits = locate(layout, full, value, extraction.citations.get(full),
-                                   anchor or near)
-            score = _confidence(quality, item_prior)
+            near = (anchor, False) if anchor is not None else (
+                (last_row, True) if last_row is not None else None)
+            quality, hits = locate(layout, full, value, extraction.citations.get(full), near)
+            score = _confidence(quality, float(extraction.confidence.get(full, prior)))
             confidence[full] = score
             scores.append(score)
             if hits:
                 citations[full] = _citations(hits)
-                anchor = anchor or hits[0]
-        near = anchor or near
+                anchor = hits[0].row if anchor is None else anchor
+        last_row = anchor if anchor is not None else last_row
     return round(sum(scores) / len(scores), 3) if scores else 0.0

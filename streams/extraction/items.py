@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from streams.extraction import labels as L
 from streams.extraction.layout import Block, Layout, union
@@ -28,8 +28,10 @@ PRICE = L.rx("price", "=rate", "prijs", "preis", "p.u", "prix", "=tarif", "u/p",
 AMOUNT = L.rx("amount", "total", "bedrag", "betrag", "montant", "totaal", "gesamt")
 END = [L.TOTAL[3], L.TOTAL[2], *L.SUBTOTAL.values(), *L.TAX.values()]
 _PERCENT = re.compile(r"\d+(?:[.,]\d+)?\s?%")
-_QTY = re.compile(r"(?<![\w.,])(\d{1,4}(?:[.,]\d{1,3})?)(?:\s?(?:x|pcs|pc|st|stk|stuks|×))?(?![\w.,%])",
-                  re.IGNORECASE)
+_QTY = re.compile(
+    r"(?<![\w.,])(\d{1,4}(?:[.,]\d{1,3})?)(?:\s?(?:x|pcs|pc|st|stk|stuks|×))?(?![\w.,%])",
+    re.IGNORECASE,
+)
 MAX_ROW_GAP = 6.0  # line heights of empty space that end a table
 
 
@@ -91,7 +93,8 @@ def _figures(blocks: list[Block]) -> tuple[dict[str, Any], dict[str, Any]]:
     where = {"amount": row.span_bbox(*amounts[-1][:2])}
     price = qty = None
     total = Decimal(item["amount"])
-    pairs = [(q, a) for q in qtys or [None] for a in amounts[:-1]]
+    options: list[re.Match[str] | None] = [*qtys] or [None]
+    pairs = [(q, a) for q in options for a in amounts[:-1]]
     for q, a in pairs:
         if Decimal(q.group(1).replace(",", ".") if q else "1") * Decimal(a[2]) == total:
             qty, price = q, a
@@ -107,9 +110,15 @@ def _figures(blocks: list[Block]) -> tuple[dict[str, Any], dict[str, Any]]:
     return item, where
 
 
-def extract_items(layout: Layout) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """(item, {field: (page, bbox)}) for every table row with money, in reading order."""
-    items: list[tuple[dict[str, Any], dict[str, Any]]] = []
+class ItemRow(NamedTuple):
+    item: dict[str, Any]
+    where: dict[str, tuple[int, Any]]  # field -> (page, bbox)
+    row: int  # the layout row with the item's figures
+
+
+def extract_items(layout: Layout) -> list[ItemRow]:
+    """Every table row with money, in reading order, with where each value was printed."""
+    items: list[ItemRow] = []
     column: tuple[float, float] | None = None
     pending: list[Block] = []
     last: Block | None = None
@@ -142,17 +151,18 @@ def extract_items(layout: Layout) -> list[tuple[dict[str, Any], dict[str, Any]]]
         figures = {"description": "\n".join(b.text for b in lines) or None, **figures}
         if lines:
             where["description"] = union([b.bbox for b in lines])
-        items.append((figures, {k: (row[0].page, box) for k, box in where.items()}))
+        items.append(ItemRow(figures, {k: (row[0].page, box) for k, box in where.items()},
+                             row[0].row))
         pending = []
     _append(items, pending)
     return items
 
 
-def _append(items: list[tuple[dict[str, Any], dict[str, Any]]], lines: list[Block]) -> None:
+def _append(items: list[ItemRow], lines: list[Block]) -> None:
     """Continuation lines extend the last item's description (and its box)."""
     if not items or not lines:
         return
-    item, where = items[-1]
+    item, where, _ = items[-1]
     item["description"] = "\n".join([item["description"] or "", *(b.text for b in lines)]).strip()
     page, box = where.get("description", (lines[0].page, lines[0].bbox))
     if page == lines[-1].page:

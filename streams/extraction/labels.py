@@ -60,7 +60,8 @@ TAX_WORDS = rx("tax", "gst", "vat", "mwst", "=ust", "btw", "tva", "steuer", "tot
 TAX_INCLUDED = rx("incl", "inkl", "inclusief", "=ttc", "including", "inclusive")
 
 SUBTOTAL = {
-    3: rx("total ht", "montant ht", "montant eur ht", "total eur ht", "total hors taxes", "montant hors taxes", "nettobetrag",
+    3: rx("total ht", "montant ht", "montant eur ht", "total eur ht", "total hors taxes",
+          "montant hors taxes", "nettobetrag",
           "summe netto", "netto summe", "gesamt netto", "nettosumme", "grondslag",
           "taxable amount", "total before tax", "amount before tax", "net amount",
           "total excl", "totaal excl", "excl. btw", "exclusief btw", "excl. vat", "excl vat",
@@ -80,10 +81,10 @@ TAX = {
     2: rx("=tax", "=vat", "=gst", "=mwst", "=ust", "=btw", "=tva", "=iva", "=sst", "=hst"),
 }
 TAX_EXCLUDE = rx(
-    "incl", "inkl", "inclusief", "excl", "exkl", "exclusief", "ttc", "ht", "invoice", "rechnung",
-    "factuur", "facture", "id", "no", "nr", "number", "nummer", "numéro", "reg", "ident", "tin",
-    "gstin", "summary", "code", "rate", "satz", "tarief", "taux", "#", "grondslag", "basis",
-    "sales", "amt", "amount(", "payée", "acquitt", "ohne", "prijs", "price", "preis"
+    "incl", "inkl", "inclusief", "excl", "exkl", "exclusief", "=ttc", "=ht", "invoice",
+    "rechnung", "factuur", "facture", "=id", "=no", "=nr", "number", "nummer", "numéro", "=reg",
+    "ident", "=tin", "gstin", "summary", "code", "=rate", "satz", "tarief", "taux", "#",
+    "grondslag", "basis", "total sales", "acquitt", "ohne", "prijs", "price", "preis",
 )
 
 DATE = {
@@ -135,7 +136,7 @@ NUMBER_EXCLUDE = rx(
 VAT_ID = rx(
     "vat", "vat no", "vat reg", "vat number", "vat id", "ust-idnr", "ustid", "ust-id",
     "ust id", "umsatzsteuer-id", "ust.-id", "steuernummer", "btw", "btw-nr", "btw nummer",
-    "btv-nr", "tva intra", "n° tva", "n° de tva", "numéro de tva", "tva", "gst reg",
+    "tva intra", "n° tva", "n° de tva", "numéro de tva", "tva", "gst reg",
     "gst id", "gst no", "gstin", "=tin", "tax id", "tax reg", "=abn", "=nif", "=cif"
 )
 VAT_EXCLUDE = rx("=uw", "your", "customer", "client", "kunde", "=ihre", "votre", "acheteur",

@@ -65,6 +65,7 @@ class Layout:
     """Rows of blocks for every page, in reading order (top to bottom, left to right)."""
 
     rows: list[list[Block]]
+    table_rows: set[int] = field(default_factory=set)  # rows that are line items of a table
 
     @property
     def blocks(self) -> list[Block]:

@@ -18,7 +18,7 @@ import structlog
 from config.schemas import FieldSpec, SchemaDef
 from streams.document import Citation, Extraction, Page
 from streams.extraction import rules
-from streams.extraction.items import extract_items
+from streams.extraction.items import ItemRow, extract_items
 from streams.extraction.labels import rx
 from streams.extraction.layout import Layout, build_layout
 from streams.extraction.normalize import find_currencies
@@ -53,7 +53,7 @@ RULES: dict[str, Rule] = {
 AMOUNT_FIELDS = ("total", "subtotal", "tax")
 
 
-def _field_label(name: str, spec: FieldSpec) -> re.Pattern[str]:
+def _field_label(name: str) -> re.Pattern[str]:
     """A label regex from a field name: "po_number" matches "PO number", "PO No.", "PO #"."""
     words = name.split("_")
     synonyms = {"number": ["number", "no", "nr", "#", "num"], "no": ["no", "number", "nr", "#"]}
@@ -63,9 +63,9 @@ def _field_label(name: str, spec: FieldSpec) -> re.Pattern[str]:
     return rx(*variants)
 
 
-def _parser(spec: FieldSpec) -> rules.ParseFn:
+def _parser(spec: FieldSpec, layout: Layout) -> rules.ParseFn:
     if spec.type == "date":
-        return rules.date_spans
+        return rules.date_parser(layout)
     if spec.type == "amount":
         return rules.amount_spans
     if spec.type in ("number", "integer"):
@@ -89,7 +89,7 @@ def _parser(spec: FieldSpec) -> rules.ParseFn:
 
 def _generic(layout: Layout, name: str, spec: FieldSpec) -> Found | None:
     """A "Label: value" pair whose label matches the field name."""
-    found = rules.labelled(layout, {2: _field_label(name, spec)}, _parser(spec))
+    found = rules.labelled(layout, {2: _field_label(name)}, _parser(spec, layout))
     return rules.best([f[0] for f in found])
 
 
@@ -111,43 +111,50 @@ def _run_rules(layout: Layout, schema: SchemaDef) -> dict[str, Found | None]:
     return out
 
 
-def _subtotal_from_items(data: dict[str, Any], items: list[dict[str, Any]]) -> str | None:
-    """The sum of the line amounts, when that sum cannot exceed the total."""
-    amounts = [i.get("amount") for i in items]
-    if not items or None in amounts or not data.get("total"):
-        return None
-    total = sum(Decimal(a) for a in amounts)
-    return str(total) if total <= Decimal(data["total"]) else None
+def _read_items(rows: list[ItemRow], name: str, spec: FieldSpec, confidence: dict[str, float],
+                citations: dict[str, list[Citation]]) -> list[dict[str, Any]]:
+    """Table rows for an array field, with a citation and confidence per item field."""
+    rows = rows if _looks_like_items(spec) else []
+    confidence[name] = ITEM_CONFIDENCE if rows else 0.0
+    for index, (_, where, _) in enumerate(rows):
+        for key, (page, box) in where.items():
+            citations[f"{name}[{index}].{key}"] = [Citation(page=page, bbox=box)]
+            confidence[f"{name}[{index}].{key}"] = ITEM_CONFIDENCE
+    return [row.item for row in rows]
+
+
+def _derive_subtotal(raw: dict[str, Any], confidence: dict[str, float]) -> None:
+    """No printed subtotal: total minus tax, else the line amounts if they add up to the total."""
+    if "subtotal" not in raw or raw["subtotal"] is not None or not raw.get("total"):
+        return
+    total = Decimal(raw["total"])
+    if raw.get("tax"):
+        raw["subtotal"], confidence["subtotal"] = str(total - Decimal(raw["tax"])), 0.3
+        return
+    amounts = [i.get("amount") for i in raw.get("line_items") or []]
+    lines_add_up = amounts and None not in amounts and sum(
+        (Decimal(str(a)) for a in amounts), Decimal(0)) == total  # no tax on top of the lines
+    if lines_add_up:
+        raw["subtotal"], confidence["subtotal"] = str(total), 0.3
 
 
 def extract_local(pages: list[Page], schema: SchemaDef) -> Extraction:
     """Extract `schema` from the words of `pages` with layout rules."""
     started = time.perf_counter()
     layout = build_layout(pages)
+    table = extract_items(layout)
+    layout.table_rows = {row.row for row in table}  # values under headers there are items
     found = _run_rules(layout, schema)
     raw: dict[str, Any] = {name: f.value if f else None for name, f in found.items()}
     confidence = {name: round(f.score, 3) for name, f in found.items() if f}
     citations = {name: [Citation(page=f.page, bbox=f.bbox)] for name, f in found.items() if f}
     for name, spec in schema.fields.items():
         if spec.type == "array":
-            rows = extract_items(layout) if _looks_like_items(spec) else []
-            items = [item for item, _ in rows]
-            raw[name] = items
-            confidence[name] = ITEM_CONFIDENCE if items else 0.0
-            for index, (item, where) in enumerate(rows):
-                for key, (page, box) in where.items():
-                    citations[f"{name}[{index}].{key}"] = [Citation(page=page, bbox=box)]
-                    confidence[f"{name}[{index}].{key}"] = ITEM_CONFIDENCE
-            if "subtotal" in schema.fields and raw.get("subtotal") is None:
-                raw["subtotal"] = _subtotal_from_items(raw, items)
-                confidence["subtotal"] = 0.3 if raw["subtotal"] else 0.0
-    if "subtotal" in schema.fields and raw.get("subtotal") is None and raw.get("tax") and raw.get(
-            "total"):
-        raw["subtotal"] = str(Decimal(raw["total"]) - Decimal(raw["tax"]))
-        confidence["subtotal"] = 0.3
+            raw[name] = _read_items(table, name, spec, confidence, citations)
+    _derive_subtotal(raw, confidence)
     data, errors = validate(raw, schema)
-    for name in errors:
-        confidence[name.split("[")[0].split(".")[0]] = 0.0
+    for key in errors:
+        confidence[key] = 0.0
     ms = round((time.perf_counter() - started) * 1000, 1)
     log.debug("extract_local.done", schema=schema.name, pages=len(pages), ms=ms,
               found=sum(v is not None for v in data.values()))

@@ -72,40 +72,53 @@ def _make_date(day: int, month: int, year: int) -> str | None:
         return None
 
 
-def _from_match(match: re.Match[str]) -> str | None:
+def _from_match(match: re.Match[str], month_first: bool) -> str | None:
     groups = match.groupdict()
     d, m, y = groups["d"], groups["m"], groups["y"] or groups.get("yy") or ""
     year = _year(y)
     if not m.isdigit():
         return _make_date(int(d), MONTHS[m.casefold()], year)
     day, month = int(d), int(m)
-    if "s" in match.groupdict() and month > 12 >= day:
-        day, month = month, day  # month-first (US) when day-first is impossible
+    if "s" in groups and (month > 12 >= day or (month_first and day <= 12)):
+        day, month = month, day  # month-first: when asked to, or when day-first is impossible
     return _make_date(day, month, year)
 
 
-def find_dates(text: str) -> list[tuple[int, int, str]]:
-    """Every date in `text` as (start, end, ISO date), in text order, non-overlapping."""
+def find_dates(text: str, month_first: bool = False) -> list[tuple[int, int, str]]:
+    """Every date in `text` as (start, end, ISO date), in text order, non-overlapping.
+
+    Numeric dates are read day-first unless `month_first` (or unless impossible).
+    """
     found: list[tuple[int, int, str]] = []
     for pattern in (*_DATE_PATTERNS, _DATE_TIME_GLUED):
         for match in pattern.finditer(text):
-            iso = _from_match(match)
+            iso = _from_match(match, month_first)
             start, end = match.span()
             if iso and not any(s < end and start < e for s, e, _ in found):
                 found.append((start, end, iso))
     return sorted(found)
 
 
-def parse_date(text: object) -> str | None:
+def parse_date(text: object, month_first: bool = False) -> str | None:
     """The first date in `text` as ISO YYYY-MM-DD, or None."""
     if not isinstance(text, str):
         return None
-    found = find_dates(text)
+    found = find_dates(text, month_first)
     return found[0][2] if found else None
 
 
+def month_first_text(text: str) -> bool:
+    """Whether the numeric dates of a document are month-first (some only read that way)."""
+    us = eu = 0
+    for match in _DATE_PATTERNS[1].finditer(text):
+        first, second = int(match.group("d")), int(match.group("m"))
+        us += first <= 12 < second
+        eu += second <= 12 < first
+    return us > eu
+
+
 # Amount tokens: digits with optional thousands groups and decimals. Space-grouped thousands
-# ("1 234,56") only count inside one value: while scanning a row, "1 189,00" is a quantity and a price.
+# ("1 234,56") count only inside one value: in a row, "1 189,00" is a quantity and a price.
 _GROUPS = r"(?:[.,]\d{3})+"
 _SPACE_GROUPS = r"(?:[ \u00a0\u202f'’]\d{3})+"
 _NBSP_GROUPS = r"(?:[\u00a0\u202f'’]\d{3})+"
@@ -126,6 +139,7 @@ _CURRENCY_NOISE = re.compile(
 def _decimal(num: str) -> Decimal | None:
     digits = re.sub(r"[ \u00a0\u202f'’]", "", num)
     last_dot, last_comma = digits.rfind("."), digits.rfind(",")
+    decimal_sep: str | None
     if last_dot >= 0 and last_comma >= 0:
         decimal_sep = "." if last_dot > last_comma else ","
     elif last_dot >= 0 or last_comma >= 0:
@@ -194,10 +208,11 @@ _SYMBOLS = [
     ("R$", "BRL"), ("€", "EUR"), ("£", "GBP"), ("₹", "INR"), ("¥", "JPY"), ("₩", "KRW"),
     ("₽", "RUB"), ("₺", "TRY"), ("$", "USD"),
 ]
-CODES = set(
+_CODE_LIST = (
     "EUR USD GBP INR MYR SGD AUD CAD NZD HKD JPY CNY CHF SEK NOK DKK PLN CZK HUF RON BGN TRY RUB "
-    "ZAR BRL MXN IDR THB PHP VND KRW AED SAR ILS EGP NGN KES PKR BDT LKR TWD".split()
+    "ZAR BRL MXN IDR THB PHP VND KRW AED SAR ILS EGP NGN KES PKR BDT LKR TWD"
 )
+CODES = frozenset(_CODE_LIST.split(" "))
 _WORDLIKE_CODES = {"TRY", "PHP"}  # ordinary words in upper-case receipts and URLs
 _WORDS = [
     (re.compile(r"(?i)\b(?:rs\.?|rupees?)(?=[\s\d.]|$)"), "INR"),

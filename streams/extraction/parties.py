@@ -15,7 +15,7 @@ import math
 import re
 
 from streams.extraction import labels as L
-from streams.extraction.layout import Block, Layout
+from streams.extraction.layout import Block, Layout, union
 from streams.extraction.normalize import find_dates
 from streams.extraction.rules import Found, best
 
@@ -32,7 +32,7 @@ _NOT_NAME = L.rx(
     "invoice", "receipt", "tax", "factuur", "rechnung", "facture", "=bill", "=date", "datum",
     "page", "seite", "=tel", "telephone", "phone", "=fax", "www", "http", "@", "copy", "kopie",
     "original", "duplicate", "payment", "statement", "=order", "delivery", "credit note",
-    "quotation", "=cash", "=table", "cashier", "welcome", "thank", "checked", "=no", "=gst",
+    "quotation", "=cash", "=table", "cashier", "welcome", "thank", "=no", "=gst",
     "summary", "details", "=guest", "account", "=slip",
 )
 ADDRESS_STOP = L.rx(
@@ -40,6 +40,7 @@ ADDRESS_STOP = L.rx(
     "e-mail", "www", "http", "@", "invoice", "receipt", "=tax", "=date", "cashier", "=kvk",
     "iban", "=bic", "swift", "=hrb", "=abn", "=tin", "handelsregister", "registergericht",
 )
+MAX_ADDRESS_WORDS = 14
 _GLUED_STOP = re.compile(r"invoice|receipt|cashier|tel[:.]|gst\s*(?:id|reg|no)", re.IGNORECASE)
 ADDRESS_SKIP = re.compile(
     r"^\W*[(（][^)）]*[)）]\W*$|company\s*(?:reg|no)|co[.\s-]*reg|reg(?:istration)?\s*no|formerly|"
@@ -53,8 +54,6 @@ ADDRESS_WORD = re.compile(
     r"laan|plein|gracht|kade|postbus|box|cedex)\b",
     re.IGNORECASE,
 )
-ADDRESS_LABEL = L.rx("siège social", "registered office", "head office", "=address", "adresse",
-                     "=adres", "anschrift", "=sitz")
 
 
 def _name_from(text: str, end: int) -> str:
@@ -113,7 +112,7 @@ def _frequency_bonus(name: str, layout: Layout, pages: int) -> float:
     return min(0.2, 0.1 * (math.ceil(count / pages) - 1))
 
 
-COMPANY_IDS = L.rx("vat", "=btw", "btv", "=tva", "ust-id", "ustid", "=gst", "gstin", "=kvk",
+COMPANY_IDS = L.rx("vat", "=btw", "=tva", "ust-id", "ustid", "=gst", "gstin", "=kvk",
                    "iban", "handelsregister", "registergericht", "=hrb", "siret", "=siren",
                    "=rcs", "company no", "reg no", "=cin", "=abn")
 
@@ -126,6 +125,19 @@ def _near_company_ids(layout: Layout, found: Found) -> bool:
                     L.VAT_EXCLUDE.search(block.text)):
                 return True
     return False
+
+
+REGISTRATION = re.compile(
+    r"^\W*(?:[(（]\s*[A-Z]{0,3}\d{4,}[-\s]?[A-Z]{0,2}\s*[)）]|(?:co\.?\s*reg|company\s*(?:no|reg)|"
+    r"roc\s*no|reg(?:istration)?\s*no))",
+    re.IGNORECASE,
+)
+
+
+def _above_registration(layout: Layout, found: Found) -> bool:
+    """Shops print their registration number ("(867388-U)") right under their name."""
+    rows = layout.rows[found.row + 1: found.row + 3]
+    return any(REGISTRATION.search(b.text) for row in rows for b in row if b.page == found.page)
 
 
 def _candidate(block: Block, name: str, score: float, start: int = 0) -> Found:
@@ -169,6 +181,7 @@ def pick_vendor(layout: Layout, receipt: bool = False) -> Found | None:
     for found in cands:
         found.score += _frequency_bonus(found.value, layout, pages)
         found.score += 0.15 * _near_company_ids(layout, found)
+        found.score += 0.1 * _above_registration(layout, found)
         block_key = next(((b.row, b.index) for b in layout.rows[found.row]
                           if b.bbox[0] <= found.bbox[0] + 1e-6 <= b.bbox[2] + 1e-6), None)
         if block_key in zone:
@@ -183,14 +196,23 @@ def pick_vendor_address(layout: Layout, vendor: Found | None) -> Found | None:
         return None
     row = layout.rows[vendor.row]
     home = next((b for b in row if b.bbox[0] - 1e-6 <= vendor.bbox[0] <= b.bbox[2]), row[0])
-    rest = home.text[home.text.find(vendor.value) + len(vendor.value):] if vendor.value in \
-        home.text else ""
-    rest = rest.strip(" ,;:-–|")
+    return _address_after_name(home, vendor.value) or _address_below(layout, home)
+
+
+def _address_after_name(home: Block, name: str) -> Found | None:
+    """The rest of the name's line: "ACME AG - Hafenweg 4 - 20457 Hamburg"."""
+    at = home.text.find(name)
+    rest = home.text[at + len(name):].strip(" ,;:-–|") if at >= 0 else ""
     words = re.sub(r"[(（][^)）]*[)）]?", "", rest)  # registration numbers are not addresses
-    if len(re.findall(r"[^\W\d_]", words)) >= 3 and ADDRESS_WORD.search(rest) and not _stop(rest):
-        text = re.sub(r"\s+[-–|]\s+", ", ", rest)
-        return Found(text, home.page, home.span_bbox(len(home.text) - len(rest), len(home.text)),
-                     0.6, home.row)
+    if len(re.findall(r"[^\W\d_]", words)) < 3 or not ADDRESS_WORD.search(rest) or _stop(rest):
+        return None
+    text = re.sub(r"\s+[-–|]\s+", ", ", rest)
+    return Found(text, home.page, home.span_bbox(len(home.text) - len(rest), len(home.text)),
+                 0.6, home.row)
+
+
+def _address_below(layout: Layout, home: Block) -> Found | None:
+    """Up to five address-like lines under the name, before phone/tax-id/title lines."""
     lines: list[Block] = []
     prev, skipped = home, 0
     for row in layout.rows[home.row + 1: home.row + 9]:
@@ -199,8 +221,7 @@ def pick_vendor_address(layout: Layout, vendor: Found | None) -> Found | None:
         if not over:
             continue
         other = over[0]
-        gap = other.bbox[1] - prev.bbox[3]
-        if gap > 2.5 * max(prev.height, 0.005) or len(lines) >= 5:
+        if other.bbox[1] - prev.bbox[3] > 2.5 * max(prev.height, 0.005) or len(lines) >= 5:
             break
         prev = other
         if _stop(other.text):
@@ -208,17 +229,16 @@ def pick_vendor_address(layout: Layout, vendor: Found | None) -> Found | None:
             if lines or skipped > 2:  # a tax-id line may sit between a shop's name and address
                 break
             continue
-        if ADDRESS_SKIP.search(other.text) or find_dates(other.text):
-            continue
-        lines.append(other)
+        if len(other.text.split()) > MAX_ADDRESS_WORDS:
+            break  # running text, not an address block
+        if not ADDRESS_SKIP.search(other.text) and not find_dates(other.text):
+            lines.append(other)
     while lines and not ADDRESS_WORD.search(lines[0].text):
         lines.pop(0)
     if not lines:
         return None
     text = ", ".join(b.text.strip(" ,") for b in lines)
-    box = (min(b.bbox[0] for b in lines), min(b.bbox[1] for b in lines),
-           max(b.bbox[2] for b in lines), max(b.bbox[3] for b in lines))
-    return Found(text, home.page, box, 0.55, lines[0].row)
+    return Found(text, home.page, union([b.bbox for b in lines]), 0.55, lines[0].row)
 
 
 def _stop(text: str) -> bool:
@@ -226,12 +246,16 @@ def _stop(text: str) -> bool:
     return bool(ADDRESS_STOP.search(text) or _GLUED_STOP.search(text))
 
 
+_FIELD_WORD = re.compile(r"^\W*(?:address|adresse|adres|anschrift|name|details)\b\W*",
+                         re.IGNORECASE)
+
+
 def pick_customer(layout: Layout) -> Found | None:
     for block in layout.blocks:
         match = L.CUSTOMER.search(block.text)
         if not match or L.CUSTOMER_EXCLUDE.search(block.text[:match.end() + 12]):
             continue
-        rest = block.text[match.end():].strip(" :.-")
+        rest = _FIELD_WORD.sub("", block.text[match.end():]).strip(" :.-")
         if name_like(rest):
             return _candidate(block, clean_name(rest), 0.6, block.text.find(rest))
         for other in layout.below(block, max_rows=2):

@@ -16,8 +16,13 @@ from typing import Any
 
 from streams.document import BBox
 from streams.extraction import labels as L
-from streams.extraction.layout import Block, Layout, union
-from streams.extraction.normalize import find_amounts, find_currencies, find_dates
+from streams.extraction.layout import Block, Layout
+from streams.extraction.normalize import (
+    find_amounts,
+    find_currencies,
+    find_dates,
+    month_first_text,
+)
 
 Spans = list[tuple[int, int, Any]]
 ParseFn = Callable[[str], Spans]
@@ -51,6 +56,16 @@ def date_spans(text: str) -> Spans:
     return find_dates(text)
 
 
+def us_date_spans(text: str) -> Spans:
+    return find_dates(text, month_first=True)
+
+
+def date_parser(layout: Layout) -> ParseFn:
+    """Day-first dates, unless the document's unambiguous dates are month-first (US)."""
+    text = "\n".join(b.text for b in layout.blocks)
+    return us_date_spans if month_first_text(text) else date_spans
+
+
 _ID_PREFIX = re.compile(
     r"^(?:[\s:#.№°\-]|\b(?:no|nr|n°|nº|num|number|nummer|numéro|numero)\b)*", re.IGNORECASE
 )
@@ -79,6 +94,8 @@ def _below_block(layout: Layout, block: Block, span: tuple[int, int]) -> Block |
         if not any(min(w.bbox[2], block.bbox[2]) - max(w.bbox[0], block.bbox[0]) > 0
                    for w in words):
             continue  # nothing under this label on this row: look one row further
+        if row[0].row in layout.table_rows:
+            return None  # under a column header of a line-item table: a line's value
         under = [w for w in words if min(w.bbox[2], x1) - max(w.bbox[0], x0) > 0]
         return Block(page=block.page, words=under, row=row[0].row) if under else None
     return None
@@ -103,11 +120,12 @@ def values_for(layout: Layout, block: Block, match: re.Match[str], parse: ParseF
             break  # another label in between: the values further right are not ours
     if found or not below:
         return found, block.text
-    pseudo = _below_block(layout, block, match.span())
-    spans = parse(pseudo.text) if pseudo else []
     # under a column header, the header's own words are the label (not its neighbours')
     label = block.text[match.start():]
-    return [_found(pseudo, s, e, v, BELOW_PENALTY) for s, e, v in spans], label  # type: ignore[arg-type]
+    pseudo = _below_block(layout, block, match.span())
+    if pseudo is None:
+        return [], label
+    return [_found(pseudo, s, e, v, BELOW_PENALTY) for s, e, v in parse(pseudo.text)], label
 
 
 def _found(block: Block, start: int, end: int, value: Any, penalty: float = 0.0) -> Found:
@@ -173,10 +191,30 @@ def best(cands: list[Found], key: Callable[[Found], Any] = lambda f: 0) -> Found
     return max(cands, key=lambda f: (round(f.score, 3), key(f), -f.row))
 
 
+_NOT_TOTAL_ROW = L.rx("change", "cash", "tender", "paid", "balance", "=tunai", "points",
+                      "=baki", "rounding", "discount", "saving")
+
+
+def largest_amount(layout: Layout) -> Found | None:
+    """Fallback total: the largest amount not on a change/cash/discount row."""
+    cands = []
+    for row in layout.rows:
+        if any(_NOT_TOTAL_ROW.search(b.text) for b in row):
+            continue
+        for block in row:
+            cands += [_found(block, s, e, v) for s, e, v in amount_spans(block.text)]
+    found = best(cands, key=lambda f: Decimal(f.value))
+    if found:
+        found.score = 0.3
+    return found
+
+
 def pick_amounts(layout: Layout) -> dict[str, Found | None]:
     """Total, subtotal and tax; a consistent triple (subtotal + tax = total) wins."""
     totals, subs, taxes = total_candidates(layout), subtotal_candidates(layout), tax_candidates(
         layout)
+    if not totals and (fallback := largest_amount(layout)):
+        totals = [fallback]
     top_total = best(totals, key=lambda f: Decimal(f.value))
     picked = {"total": top_total, "subtotal": best(subs), "tax": best(taxes)}
     triples = [
@@ -186,7 +224,7 @@ def pick_amounts(layout: Layout) -> dict[str, Found | None]:
     if triples:
         t, s, x = max(triples, key=lambda c: (c[0] is top_total, sum(f.score for f in c)))
         picked = {"total": t, "subtotal": s, "tax": x}
-        for f in picked.values():
+        for f in (t, s, x):
             f.score = min(1.0, f.score + 0.1)
     return picked
 
@@ -197,11 +235,12 @@ def _date_excluded(label: str) -> bool:
 
 def pick_date(layout: Layout) -> Found | None:
     tiers = [*L.DATE.items(), (3, L.INVOICE_DATE_AFTER_NUMBER)]
-    cands = [f[0] for f in labelled(layout, tiers, date_spans, _date_excluded)]
+    parse = date_parser(layout)
+    cands = [f[0] for f in labelled(layout, tiers, parse, _date_excluded)]
     if cands:
         return best(cands)
     for block in layout.blocks:  # fallback: the first date that no other label claims
-        for start, end, iso in find_dates(block.text):
+        for start, end, iso in parse(block.text):
             if not _date_excluded(block.text[:start]):
                 return Found(iso, block.page, block.span_bbox(start, end), TIER_SCORE[0],
                              block.row)
@@ -209,7 +248,7 @@ def pick_date(layout: Layout) -> Found | None:
 
 
 def pick_due_date(layout: Layout) -> Found | None:
-    return best([f[0] for f in labelled(layout, L.DUE, date_spans)])
+    return best([f[0] for f in labelled(layout, L.DUE, date_parser(layout))])
 
 
 def pick_invoice_number(layout: Layout) -> Found | None:
@@ -251,12 +290,12 @@ def _iban_ok(text: str) -> bool:
 
 
 def vat_spans(text: str) -> Spans:
-    out = []
-    for match in _VAT_RE.finditer(text.upper()):
+    """EU-style VAT ids (country code + 8-13 characters, not an IBAN), else a long id."""
+    out: Spans = []
+    for match in _VAT_RE.finditer(text):
         value = match.group().strip(" .")
         if sum(ch.isdigit() for ch in value) >= 7 and not _iban_ok(value):
-            out.append((match.start(), match.start() + len(value), text[match.start():
-                        match.start() + len(value)]))
+            out.append((match.start(), match.start() + len(value), value))
     if out:
         return out
     loose = id_spans(text)
@@ -268,7 +307,7 @@ def pick_vat_id(layout: Layout) -> Found | None:
     cands = [f[0] for f in labelled(layout, {2: L.VAT_ID}, vat_spans,
                                     lambda t: bool(L.VAT_EXCLUDE.search(t)))]
     for found in cands:
-        if _VAT_RE.search(str(found.value).upper()):
+        if _VAT_RE.search(str(found.value)):
             found.score += 0.1
     if cands:
         return best(cands)
@@ -276,10 +315,7 @@ def pick_vat_id(layout: Layout) -> Found | None:
         if L.VAT_EXCLUDE.search(block.text) or re.search(r"\biban\b", block.text, re.I):
             continue
         for start, end, value in vat_spans(block.text):
-            if _VAT_RE.search(value.upper()):
+            if _VAT_RE.search(value):
                 return Found(value, block.page, block.span_bbox(start, end), 0.5, block.row)
     return None
 
-
-def bbox_of(found: list[Found]) -> BBox:
-    return union([f.bbox for f in found])

@@ -55,6 +55,8 @@ def _number(value: Any) -> float:
 
 
 def _string(value: Any) -> str:
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        value = ", ".join(v.strip() for v in value)  # an address given as a list of lines
     if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
         raise Invalid("not text")
     text = re.sub(r"[ \t]+", " ", str(value)).strip()

@@ -141,6 +141,21 @@ def invoice_nl() -> list[Item]:
     ]
 
 
+def invoice_us() -> list[Item]:
+    return [
+        (50, 60, "INVOICE", 22), (50, 95, "Northwind Traders", 13), (50, 110, "500 Market Street"),
+        (50, 123, "San Francisco, CA 94105"), (50, 136, "Phone: (415) 555-0100"),
+        (360, 95, "Invoice #: 10023"), (360, 109, "Date: 01/05/2024"),
+        (360, 123, "Due Date: 01/20/2024"),
+        (50, 180, "Bill To"), (50, 193, "Contoso Pharmacy"), (50, 206, "77 Elm Ave, Austin TX"),
+        (50, 250, "Item"), (300, 250, "Qty"), (370, 250, "Rate"), (480, 250, "Amount"),
+        (50, 268, "Espresso beans 1kg"), (305, 268, "12"), (370, 268, "$18.50"),
+        (480, 268, "$222.00"),
+        (370, 310, "Sales Tax (8.25%)"), (480, 310, "$18.32"),
+        (370, 324, "Amount Due"), (480, 324, "$240.32"),
+    ]
+
+
 def receipt() -> list[Item]:
     return [
         (200, 60, "KEDAI RUNCIT SRI MAJU SDN BHD", 11), (250, 74, "(123456-K)"),

@@ -74,6 +74,14 @@ def test_line_items_are_keyed_and_averaged(doc):
     assert 0 < out.confidence["line_items"] < 1
 
 
+def test_repeated_item_values_cite_successive_rows(doc):
+    _, pages = doc
+    out = _ground(pages, {"line_items": [{"description": "Versand", "amount": "10.00"},
+                                         {"description": "Verpackung", "amount": "10.00"}]})
+    first, second = (out.citations[f"line_items[{i}].amount"][0].bbox for i in (0, 1))
+    assert second[1] > first[1] + 0.01  # the second item's amount is the lower one
+
+
 def test_ocr_words_ground_too():
     from streams.document import Page, Word
 

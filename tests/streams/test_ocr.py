@@ -62,3 +62,41 @@ def test_one_engine_per_process_with_one_thread():
     assert engine is _get_engine()
     options = engine.text_det.infer.session.get_session_options()
     assert options.intra_op_num_threads == 1
+
+
+def test_transparent_png_is_read_on_white():
+    import io
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", (600, 200), (0, 0, 0, 0))  # transparent black: black if flattened
+    ImageDraw.Draw(img).text((20, 80), "TOTAL 12.50", fill=(0, 0, 0, 255), font_size=40)
+    out = io.BytesIO()
+    img.save(out, format="PNG")
+    assert [w.text for w in ocr_image(out.getvalue())[0]] == ["TOTAL", "12.50"]
+
+
+def test_text_inside_embedded_images_is_added():
+    import io
+
+    import pymupdf
+    from PIL import Image, ImageDraw
+
+    from streams.ocr import ocr_pdf_images
+    from tests.streams.docgen import pages_of
+
+    img = Image.new("RGB", (800, 120), "white")
+    ImageDraw.Draw(img).text((20, 30), "Zephyr Tools B.V.", fill="black", font_size=48)
+    png = io.BytesIO()
+    img.save(png, format="PNG")
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    page.insert_text((50, 400), "Factuurnummer: 2024-0457 Totaal 12,00", fontsize=10)
+    page.insert_image(pymupdf.Rect(50, 700, 450, 760), stream=png.getvalue())
+    pdf = doc.tobytes()
+    pages = ocr_pdf_images(pdf, pages_of(pdf))
+    added = [w for w in pages[0].words if w.bbox[1] > 0.8]
+    assert "Zephyr" in [w.text for w in added]
+    left, right = 50 / 595 - 0.01, 450 / 595 + 0.01  # the image's place on the page
+    assert all(w.bbox[0] >= left and w.bbox[2] <= right for w in added)
+    assert len(pages[0].words) == len(pages_of(pdf)[0].words) + len(added)

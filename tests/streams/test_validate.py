@@ -58,6 +58,8 @@ def test_empty_markers_are_missing_not_errors():
 
 
 def test_custom_types():
+    data, _ = validate({"note": ["Main St 1", "Springfield"]}, CUSTOM)
+    assert data["note"] == "Main St 1, Springfield"
     data, errors = validate({"count": "3", "ratio": "0,5", "paid": "yes", "note": 7}, CUSTOM)
     assert data == {"count": 3, "ratio": 0.5, "paid": True, "note": "7"} and errors == {}
     data, errors = validate({"count": 2.5, "paid": "maybe", "ratio": float("nan")}, CUSTOM)
