@@ -33,3 +33,21 @@ async def extract_one(path: Path, schema_name: str, settings: Settings) -> dict:
     schema = load_schema(schema_name)
     extraction = await extract_file(path, schema, settings, _chain(settings))
     return {"file": path.name, "schema": schema.name, **extraction.model_dump(mode="json")}
+
+
+async def evaluate(directory: Path, schema_name: str | None, settings: Settings) -> str:
+    """Score every document in `directory` that has ground truth; returns the report."""
+    import asyncio
+
+    from streams.evaluation import format_report, run_eval
+
+    chain = _chain(settings)
+
+    def extract(path: Path, schema: str):
+        future = asyncio.run_coroutine_threadsafe(
+            extract_file(path, load_schema(schema), settings, chain), loop)
+        return future.result()
+
+    loop = asyncio.get_running_loop()
+    report = await asyncio.to_thread(run_eval, directory, extract, schema_name)
+    return format_report(report)

@@ -20,6 +20,9 @@ def _echo_json(obj) -> None:
 @click.group()
 def main() -> None:
     """Event-streaming document extractor."""
+    from config.logging import configure_logging
+
+    configure_logging(get_settings())
 
 
 @main.command()
@@ -30,10 +33,7 @@ def api(host: str | None, port: int | None, workers: int) -> None:
     """Serve the HTTP API."""
     import uvicorn
 
-    from config.logging import configure_logging
-
     settings = get_settings()
-    configure_logging(settings)
     uvicorn.run("ingest_api.main:build", host=host or settings.api_host,
                 port=port or settings.api_port, workers=workers, factory=True,
                 access_log=False, log_level=settings.log_level.lower())
@@ -44,12 +44,10 @@ def worker() -> None:
     """Run the pipeline's agents (preprocess, extract, store) in this process."""
     import faust
 
-    from config.logging import configure_logging
     from streams.app import create_app
     from topics.admin import create_topics
 
     settings = get_settings()
-    configure_logging(settings)
     asyncio.run(create_topics(settings))
     app = create_app(settings)
     faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True,

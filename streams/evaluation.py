@@ -13,14 +13,13 @@ Only labelled fields are scored; each (document, field) pair is right or wrong:
   item's `amount` or `unit_price`, in any order (labellers do not agree on row order).
   Descriptions are not scored: their line breaks and extent vary too much between labellers.
 
-`extract_file` is the local, in-process path: pages (text layer, or OCR for scans and
-images), the rules, and grounding; when a text PDF yields no confident vendor, the text inside
-its embedded images (letterheads, company-data footers) is OCR'd and the rules run again.
+`extract_file` is the default: the pipeline's own stage functions run in process with the
+local extractor (see streams/inprocess.py).
 """
 
 from __future__ import annotations
 
-import io
+import asyncio
 import json
 import multiprocessing
 import re
@@ -31,16 +30,13 @@ from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal, InvalidOperation
 from difflib import SequenceMatcher
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import pymupdf
 import structlog
-from PIL import Image
 
 from config.schemas import BUILTIN
-from streams.document import Extraction, Page, Word
+from streams.document import Extraction
 from streams.extraction.normalize import parse_amount, parse_currency, parse_date
-from streams.ocr import ocr_image, ocr_pdf_images, words_text
 
 log = structlog.get_logger(__name__)
 
@@ -221,66 +217,12 @@ def format_report(report: dict[str, Any]) -> str:
 
 
 def extract_file(path: Path, schema_name: str) -> Extraction:
-    """Extract one PDF/JPEG/PNG in process with the local extractor, grounded (see above)."""
-    from streams.extraction.grounding import ground
-    from streams.extraction.local import extract_local
+    """Extract one file in process exactly as the pipeline does, with the local extractor."""
+    from config.settings import Settings
+    from streams.extraction.providers.chain import ProviderChain
+    from streams.inprocess import extract_file as extract_in_process
+    from streams.metrics import Metrics
 
-    path = Path(path)
-    schema = BUILTIN[schema_name]
-    pages = _pages_from_file(path)
-    extraction = extract_local(pages, schema)
-    if needs_image_text(extraction, pages):
-        pages = ocr_pdf_images(path.read_bytes(), pages)
-        extraction = extract_local(pages, schema)
-    return ground(extraction, pages)
-
-
-def needs_image_text(extraction: Extraction, pages: list[Page]) -> bool:
-    """A text-layer document without a confident vendor may print it inside an image."""
-    weak = "vendor" in extraction.data and extraction.confidence.get("vendor", 0.0) < 0.5
-    return weak and any(p.source == "text" for p in pages)
-
-
-# --- private page loader ------------------------------------------------------------------
-# TEMPORARY: stands in for streams.preprocess + streams.ocr.ocr_pages until the lead swaps them
-# in. It must keep producing the same Page objects: 0..1 word boxes, scans OCR'd.
-PDF_DPI = 200
-MIN_TEXT_CHARS = 20
-
-
-def _pages_from_file(path: Path) -> list[Page]:
-    data = path.read_bytes()
-    if data[:5] == b"%PDF-":
-        return _pdf_pages(data)
-    words, width, height = ocr_image(data)
-    return [Page(number=1, width=width, height=height, source="image", words=words,
-                 text=words_text(words))]
-
-
-def _pdf_pages(data: bytes) -> list[Page]:
-    pages = []
-    source: Literal["text", "image"]
-    with pymupdf.open(stream=data, filetype="pdf") as doc:
-        for index, pdf_page in enumerate(doc):
-            width, height = pdf_page.rect.width, pdf_page.rect.height
-            text = pdf_page.get_text()
-            if sum(ch.isalnum() for ch in text) >= MIN_TEXT_CHARS:
-                words = [Word(text=w[4], bbox=_norm(w[:4], width, height))
-                         for w in pdf_page.get_text("words")]
-                source = "text"
-            else:
-                pix = pdf_page.get_pixmap(dpi=PDF_DPI)
-                img = Image.frombytes("RGB", (pix.width, pix.height), pix.samples)
-                buf = io.BytesIO()
-                img.save(buf, format="JPEG", quality=95)
-                words, _, _ = ocr_image(buf.getvalue())
-                text, source = words_text(words), "image"
-            pages.append(Page(number=index + 1, width=width, height=height, source=source,
-                              text=text, words=words))
-    return pages
-
-
-def _norm(box: Any, width: float, height: float) -> tuple[float, float, float, float]:
-    x0, y0, x1, y1 = (float(v) for v in box)
-    return (max(0.0, min(1.0, x0 / width)), max(0.0, min(1.0, y0 / height)),
-            max(0.0, min(1.0, x1 / width)), max(0.0, min(1.0, y1 / height)))
+    settings = Settings(_env_file=None, extraction_providers="local")
+    chain = ProviderChain(settings, Metrics())
+    return asyncio.run(extract_in_process(Path(path), BUILTIN[schema_name], settings, chain))

@@ -10,8 +10,7 @@ from config.errors import UnsupportedMediaType
 from config.schemas import SchemaDef
 from config.settings import Settings
 from streams.document import Extraction
-from streams.extraction.grounding import ground
-from streams.ocr import ocr_image
+from streams.extraction.run import extract_pages
 from streams.preprocess import RenderOptions, prepare
 
 TYPES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
@@ -27,14 +26,15 @@ def content_type_of(path: Path) -> str:
 
 async def extract_bytes(data: bytes, content_type: str, schema: SchemaDef, settings: Settings,
                         chain) -> Extraction:
-    """Preprocess, OCR the scanned pages, extract with the provider chain, ground."""
+    """The preprocess stage's function, then the extract stage's, in this process."""
     opts = RenderOptions(settings.pdf_dpi, settings.max_image_dim, settings.jpeg_quality)
     pages, images = await asyncio.to_thread(prepare, data, content_type, opts)
-    for page in pages:
-        if page.source == "image" and settings.ocr_enabled:
-            words, _, _ = await asyncio.to_thread(ocr_image, images[page.number])
-            page.words, page.text = words, " ".join(w.text for w in words)
-    return ground(await chain.extract(pages, schema, images), pages)
+
+    async def load_pdf() -> bytes | None:
+        return data if content_type == "application/pdf" else None
+
+    return await extract_pages(pages, images, schema, chain, ocr=settings.ocr_enabled,
+                               run_cpu=asyncio.to_thread, load_pdf=load_pdf)
 
 
 async def extract_file(path: Path, schema: SchemaDef, settings: Settings, chain) -> Extraction:

@@ -18,7 +18,6 @@ import io
 import os
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -102,18 +101,6 @@ def words_text(words: list[Word]) -> str:
         else:
             lines.append([word])
     return "\n".join(" ".join(w.text for w in sorted(ln, key=lambda w: w.bbox[0])) for ln in lines)
-
-
-def ocr_pages(pages: list[Page], load_image: Callable[[str], bytes]) -> list[Page]:
-    """Fill `words` and `text` of image pages that have none, OCR-ing `load_image(key)`."""
-    out: list[Page] = []
-    for page in pages:
-        if page.source != "image" or page.words or not page.image_blob:
-            out.append(page)
-            continue
-        words, _, _ = ocr_image(load_image(page.image_blob))
-        out.append(page.model_copy(update={"words": words, "text": words_text(words)}))
-    return out
 
 
 def ocr_pdf_images(pdf: bytes, pages: list[Page], min_area: float = 0.01,

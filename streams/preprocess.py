@@ -82,7 +82,12 @@ def _prepare_image(data: bytes, opts: RenderOptions) -> tuple[list[Page], dict]:
 
 def encode_jpeg(img: Image.Image, opts: RenderOptions) -> bytes:
     """RGB, fit inside `max_dim`, JPEG at `quality`."""
-    if img.mode != "RGB":
+    if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info:
+        # Transparent pixels are often black underneath: flatten onto white, as paper is.
+        rgba = img.convert("RGBA")
+        img = Image.new("RGB", rgba.size, "white")
+        img.paste(rgba, mask=rgba.getchannel("A"))
+    elif img.mode != "RGB":
         img = img.convert("RGB")
     if max(img.size) > opts.max_dim:
         img = img.copy()

@@ -10,9 +10,9 @@ import structlog
 from config.errors import BlobMissing
 from streams.agents import decode_keyed, forward_headers, incoming
 from streams.agents.preprocess import PAGES
+from streams.blobstore import source_key
 from streams.context import StageContext
-from streams.extraction.grounding import ground
-from streams.ocr import ocr_image
+from streams.extraction.run import extract_pages
 from streams.runner import Incoming
 from topics import catalogue
 from topics.codec import encode
@@ -41,16 +41,18 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
                 raise BlobMissing(f"page image {page.image_blob!r} is missing or expired")
             images[page.number] = data
     started = time.perf_counter()
-    for page in pages:
-        if page.source == "image" and not page.words and ctx.settings.ocr_enabled:
-            # Words are needed by the local extractor and to ground LLM answers on scans.
-            words, text = await ctx.in_pool(ocr_image_words, images[page.number])
-            page.words, page.text = words, text
-    ocr_ms = (time.perf_counter() - started) * 1000
-    extraction = ground(await ctx.chain.extract(pages, doc.schema_def, images), pages)
+
+    async def load_pdf() -> bytes | None:
+        if doc.content_type != "application/pdf":
+            return None
+        return await ctx.blobs.get(source_key(doc.id))
+
+    extraction = await extract_pages(pages, images, doc.schema_def, ctx.chain,
+                                     ocr=ctx.settings.ocr_enabled, run_cpu=ctx.in_pool,
+                                     load_pdf=load_pdf)
+    elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
     done = utcnow()
-    timings = {**doc.timings_ms, "ocr": round(ocr_ms, 1),
-               "extract": round((time.perf_counter() - started) * 1000 - ocr_ms, 1),
+    timings = {**doc.timings_ms, "extract": elapsed_ms,
                "total": round((done - doc.submitted_at).total_seconds() * 1000, 1)}
     result = live.model_copy(update={
         "status": Status.completed, "data": extraction.data,
@@ -61,13 +63,7 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
     })
     await ctx.send(ctx.topic_name(catalogue.RESULTS), doc.id.encode(), encode(result),
                    forward_headers(msg))
-    log.info("stage.done", provider=extraction.provider, ms=timings["extract"])
-
-
-def ocr_image_words(image: bytes):
-    """Runs in the pool: OCR words and the page text they spell."""
-    words, _, _ = ocr_image(image)
-    return words, " ".join(w.text for w in words)
+    log.info("stage.done", provider=extraction.provider, ms=elapsed_ms)
 
 
 def register(app: faust.App, ctx: StageContext) -> None:

@@ -2,8 +2,7 @@
 
 import pytest
 
-from streams.document import Page
-from streams.ocr import _get_engine, _line_words, ocr_image, ocr_pages, words_text
+from streams.ocr import _get_engine, _line_words, ocr_image, words_text
 from tests.streams.docgen import invoice_en, make_pdf, render_jpeg, text_rect
 
 
@@ -24,22 +23,6 @@ def test_reads_a_scanned_invoice(scan):
     expected = text_rect(pdf, "£1,549.20")
     assert abs(total.bbox[1] - expected[1]) < 0.01 and abs(total.bbox[0] - expected[0]) < 0.03
     assert all(0 <= v <= 1 for w in words for v in w.bbox)
-
-
-def test_ocr_pages_fills_only_image_pages_without_words(scan):
-    _, jpeg = scan
-    loaded = []
-
-    def load(key: str) -> bytes:
-        loaded.append(key)
-        return jpeg
-
-    scanned = Page(number=1, width=1654, height=2339, source="image", image_blob="k1")
-    text_page = Page(number=2, width=595, height=842, source="text", text="hello")
-    out = ocr_pages([scanned, text_page], load)
-    assert loaded == ["k1"]
-    assert out[1] is text_page
-    assert "TotalDue" in out[0].text.replace(" ", "") and out[0].words  # OCR may drop spaces
 
 
 def test_line_is_split_into_words_by_character_share():

@@ -1,0 +1,44 @@
+"""Extract-stage logic shared by the agent and the in-process commands (no Kafka here).
+
+OCR scanned pages, run the provider chain, read text inside embedded images when the local
+rules found no confident vendor, then ground every value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from config.schemas import SchemaDef
+from streams.document import Extraction, Page, Word
+from streams.extraction.grounding import ground
+from streams.extraction.local import extract_local
+from streams.ocr import ocr_image, ocr_pdf_images, words_text
+
+RunCpu = Callable[..., Awaitable[Any]]  # runs fn(*args) off the event loop
+LoadSource = Callable[[], Awaitable[bytes | None]]
+
+
+def ocr_words(image: bytes) -> tuple[list[Word], str]:
+    """OCR words of a page image and the text they spell (picklable, for the pool)."""
+    words, _, _ = ocr_image(image)
+    return words, words_text(words)
+
+
+def needs_image_text(extraction: Extraction, pages: list[Page]) -> bool:
+    """A text-layer document without a confident vendor may print it inside an image."""
+    weak = "vendor" in extraction.data and extraction.confidence.get("vendor", 0.0) < 0.5
+    return extraction.provider == "local" and weak and any(p.source == "text" for p in pages)
+
+
+async def extract_pages(pages: list[Page], images: dict[int, bytes], schema: SchemaDef, chain,
+                        *, ocr: bool, run_cpu: RunCpu, load_pdf: LoadSource) -> Extraction:
+    if ocr:
+        for page in pages:
+            if page.source == "image" and not page.words and page.number in images:
+                page.words, page.text = await run_cpu(ocr_words, images[page.number])
+    extraction = await chain.extract(pages, schema, images)
+    if ocr and needs_image_text(extraction, pages) and (pdf := await load_pdf()):
+        pages = await run_cpu(ocr_pdf_images, pdf, pages)
+        extraction = extract_local(pages, schema)
+    return ground(extraction, pages)
