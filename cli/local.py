@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from pathlib import Path
 
 import click
@@ -10,6 +12,7 @@ from config.schemas import BUILTIN, SchemaDef
 from config.settings import Settings
 from streams.inprocess import extract_file
 from streams.metrics import Metrics
+from topics.models import Result, Status, utcnow
 
 
 def load_schema(name_or_path: str) -> SchemaDef:
@@ -30,9 +33,18 @@ def _chain(settings: Settings):
 
 
 async def extract_one(path: Path, schema_name: str, settings: Settings) -> dict:
+    """The contract's result JSON for one file extracted in this process."""
     schema = load_schema(schema_name)
+    started = time.perf_counter()
     extraction = await extract_file(path, schema, settings, _chain(settings))
-    return {"file": path.name, "schema": schema.name, **extraction.model_dump(mode="json")}
+    result = Result(
+        id=uuid.uuid4().hex, schema=schema.name, status=Status.completed,
+        data=extraction.data, confidence=extraction.confidence,
+        citations=extraction.citations, provider=extraction.provider, model=extraction.model,
+        timings_ms={"total": round((time.perf_counter() - started) * 1000, 1)},
+        completed_at=utcnow(),
+    )
+    return {**result.public(), "file": path.name, "field_errors": extraction.errors}
 
 
 async def evaluate(directory: Path, schema_name: str | None, settings: Settings) -> str:

@@ -9,7 +9,6 @@ import pytest
 
 from streams.document import Extraction
 from streams.evaluation import (
-    _pages_from_file,
     extract_file,
     format_report,
     load_cases,
@@ -87,8 +86,9 @@ def test_extract_file_reads_text_and_scanned_pdfs(tmp_path):
     page = scan.new_page(width=595, height=842)
     page.insert_image(page.rect, stream=docgen.render_jpeg(pdf))
     (tmp_path / "scan.pdf").write_bytes(scan.tobytes())
-    pages = _pages_from_file(tmp_path / "scan.pdf")
-    assert pages[0].source == "image" and any("538,45" in w.text for w in pages[0].words)
+    scanned = extract_file(tmp_path / "scan.pdf", "invoice")  # no text layer: OCR
+    assert scanned.data["total"] == "538.45"
+    assert scanned.citations["total"][0].page == 1
 
 
 @pytest.mark.skipif(not SAMPLES.is_dir(), reason="../shared/samples is not here")
