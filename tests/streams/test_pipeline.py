@@ -172,3 +172,27 @@ def test_two_workers_share_the_partitions(settings, spawn):
     assert {r["status"] for r in records.values()} == {"completed"}
     done = [proc.log.read_text().count("stage.done") for proc in (first, second)]
     assert all(n > 0 for n in done), done
+
+
+def test_sigterm_hands_back_in_flight_work(settings, spawn):
+    make_topics(settings)
+    docs = ids(60, "term")
+    counter = FinalCounter(settings.redis_url)
+    time.sleep(0.3)
+    pdf = invoice_pdf(pages=3)
+    produce(settings, catalogue.SUBMITTED, [(d.encode(), submitted(d, pdf), {}) for d in docs])
+    worker = spawn(settings, "worker")
+    client = redis.Redis.from_url(settings.redis_url)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        done = sum(client.hget(f"doc:{d}", "status") == b"completed" for d in docs)
+        if done >= 5:
+            break
+        time.sleep(0.1)
+    worker.kill(15)  # graceful: stop fetching, commit what was acked
+    assert worker.popen.returncode is not None
+    spawn(settings, "worker")
+    records = wait_records(settings.redis_url, docs, timeout=240)
+    assert sum(r["status"] == "completed" for r in records.values()) == 60
+    time.sleep(2)
+    assert set(counter.counts.values()) == {1} and len(counter.counts) == 60

@@ -159,7 +159,7 @@ async def test_timeout(name, fake, make_settings):
 
 
 async def test_groq_steps_down_to_json_object_when_schema_is_refused(fake, make_settings):
-    settings = make_settings()
+    settings = make_settings(groq_model="llama-3.3-70b-versatile")  # best-effort schema model
     fake.config.json_schema_models = frozenset({settings.groq_vision_model})
     provider = GroqProvider(settings)
     data, _ = await provider.extract([page(1, INVOICE_TEXT)], INVOICE, {})
