@@ -59,7 +59,7 @@ class SchemaDef(BaseModel):
         return _object_schema(self.fields)
 
 
-_JSON_TYPES = {
+_JSON_TYPES: dict[str, dict[str, Any]] = {
     "string": {"type": ["string", "null"]},
     "date": {"type": ["string", "null"], "description": "ISO 8601 date YYYY-MM-DD"},
     "amount": {"type": ["string", "null"], "description": "decimal string, e.g. 1234.50"},

@@ -6,8 +6,8 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI
-from starlette.middleware.gzip import GZipMiddleware
 from redis.asyncio import Redis
+from starlette.middleware.gzip import GZipMiddleware
 
 from config.settings import Settings
 from ingest_api import errors

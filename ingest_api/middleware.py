@@ -53,7 +53,8 @@ class EdgeMiddleware(BaseHTTPMiddleware):
         headers["Content-Security-Policy"] = CSP
         if self.hsts or request.url.scheme == "https":
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        client = hash_ip(request.client.host if request.client else None)
         log.info("http.access", method=request.method, route=path, status=response.status_code,
-                 ms=round(elapsed * 1000, 1), client=hash_ip(request.client and request.client.host),
-                 request_id=request_id, tenant=getattr(request.state, "tenant", None))
+                 ms=round(elapsed * 1000, 1), client=client, request_id=request_id,
+                 tenant=getattr(request.state, "tenant", None))
         return response

@@ -8,7 +8,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from config.errors import FileTooLarge, InvalidDocument, InvalidRequest
+from config.errors import FileTooLarge, InvalidRequest
 from ingest_api.validation import iter_chunks, read_limited
 
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries, headers and the small form fields

@@ -62,7 +62,7 @@ def create_app(settings: Settings, ctx: StageContext | None = None) -> faust.App
             start_http_server(settings.worker_metrics_port, settings.worker_metrics_host,
                               registry=ctx.metrics.registry)
 
-    @app.on_before_shutdown.connect
+    @app.on_before_shutdown.connect  # type: ignore[arg-type]
     async def close_clients(_sender, **_kwargs) -> None:
         # Runs after the consumer stopped (and committed what was acked): on SIGTERM,
         # unfinished messages stay uncommitted and are redelivered, never lost.

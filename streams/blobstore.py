@@ -42,7 +42,8 @@ class RedisBlobStore:
             await pipe.execute()
 
     async def get(self, key: str) -> bytes | None:
-        return await self.redis.get(key)
+        data = await self.redis.get(key)
+        return data.encode() if isinstance(data, str) else data
 
     async def delete_document(self, doc_id: str) -> int:
         index = f"blobs:{doc_id}"

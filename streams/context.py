@@ -73,8 +73,14 @@ class StageContext:
         )
 
     async def _send(self, topic: str, key, value, headers) -> None:
-        assert self.send is not None, "the app sets ctx.send before agents run"
+        if self.send is None:
+            raise RuntimeError("the Faust app sets ctx.send before agents run")
         await self.send(topic, key, value, headers)
+
+    async def publish(self, spec: TopicSpec, key: bytes, value: bytes,
+                      headers: dict[str, bytes]) -> None:
+        """Send to a catalogue topic and wait for the broker's acknowledgement."""
+        await self._send(self.topic_name(spec), key, value, headers)
 
     async def mark_failed(self, doc_id: str, err: ExtractorError, stage: str) -> None:
         """A dead-lettered document ends `failed`, in the store and on the results topic."""
@@ -82,8 +88,7 @@ class StageContext:
         if await self.results.write(result) and stage != "store":
             headers = {"request_id": structlog.contextvars.get_contextvars()
                        .get("request_id", "").encode()}
-            await self._send(self.topic_name(catalogue.RESULTS), doc_id.encode(),
-                             encode(result), headers)
+            await self.publish(catalogue.RESULTS, doc_id.encode(), encode(result), headers)
 
     async def close(self) -> None:
         if self._chain is not None:

@@ -223,6 +223,6 @@ def extract_file(path: Path, schema_name: str) -> Extraction:
     from streams.inprocess import extract_file as extract_in_process
     from streams.metrics import Metrics
 
-    settings = Settings(_env_file=None, extraction_providers="local")
+    settings = Settings(_env_file=None, extraction_providers="local")  # type: ignore[call-arg]
     chain = ProviderChain(settings, Metrics())
     return asyncio.run(extract_in_process(Path(path), BUILTIN[schema_name], settings, chain))

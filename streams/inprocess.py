@@ -19,7 +19,7 @@ TYPES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
 
 def content_type_of(path: Path) -> str:
     kind = TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0]
-    if kind not in TYPES.values():
+    if kind is None or kind not in TYPES.values():
         raise UnsupportedMediaType(f"{path.name}: only PDF, JPEG and PNG are supported")
     return kind
 

@@ -49,7 +49,8 @@ def _prepare_pdf(data: bytes, opts: RenderOptions) -> tuple[list[Page], dict]:
     pages: list[Page] = []
     images: dict[int, bytes] = {}
     with doc:
-        for index, pdf_page in enumerate(doc):
+        for index in range(doc.page_count):
+            pdf_page = doc[index]
             number = index + 1
             width, height = pdf_page.rect.width, pdf_page.rect.height
             text = pdf_page.get_text()
@@ -70,8 +71,8 @@ def _prepare_pdf(data: bytes, opts: RenderOptions) -> tuple[list[Page], dict]:
 
 def _prepare_image(data: bytes, opts: RenderOptions) -> tuple[list[Page], dict]:
     try:
-        img = Image.open(io.BytesIO(data))
-        img = ImageOps.exif_transpose(img)  # phone photos carry their rotation in EXIF
+        opened = Image.open(io.BytesIO(data))
+        img = ImageOps.exif_transpose(opened)  # phone photos carry their rotation in EXIF
         img.load()
     except Exception as exc:
         raise InvalidDocument(f"image does not decode: {exc}") from None

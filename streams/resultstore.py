@@ -17,7 +17,7 @@ FINAL = ",".join(s.value for s in Status if s.final)
 _WRITE = """
 local current = redis.call('HGET', KEYS[1], 'status')
 if current and ARGV[5] == '0' then
-  for s in string.gmatch('%s', '[^,]+') do
+  for s in string.gmatch('FINAL_STATES', '[^,]+') do
     if s == current then return 0 end
   end
 end
@@ -25,7 +25,7 @@ redis.call('HSET', KEYS[1], 'status', ARGV[1], 'tenant', ARGV[2], 'json', ARGV[3
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
 redis.call('PUBLISH', ARGV[6], ARGV[3])
 return 1
-""" % FINAL
+""".replace("FINAL_STATES", FINAL)
 
 
 def record_key(doc_id: str) -> str:

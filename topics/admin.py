@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -24,10 +26,9 @@ async def create_topics(settings: Settings, replication: int = 1) -> list[str]:
         ]
         if not wanted:
             return []
-        try:
+        # A concurrent creator may win the race; the topics exist either way.
+        with contextlib.suppress(TopicAlreadyExistsError):
             await admin.create_topics(wanted)
-        except TopicAlreadyExistsError:
-            pass  # a concurrent creator won the race; the topics exist either way
         return [t.name for t in wanted]
     finally:
         await admin.close()

@@ -14,8 +14,15 @@ from starlette.concurrency import run_in_threadpool
 
 from config.errors import ExtractorError
 from ingest_api.deps import (
-    BlobsDep, DocumentDep, MetricsDep, ProducerDep, RedisDep, ResultsDep, SchemasDep,
-    SettingsDep, TenantDep,
+    BlobsDep,
+    DocumentDep,
+    MetricsDep,
+    ProducerDep,
+    RedisDep,
+    ResultsDep,
+    SchemasDep,
+    SettingsDep,
+    TenantDep,
 )
 from ingest_api.filenames import safe_filename
 from ingest_api.openapi import ERRORS, UPLOAD_BODY
@@ -63,7 +70,8 @@ async def upload(request: Request, tenant: TenantDep, settings: SettingsDep, red
         raise
     dedup_key = f"dedup:{tenant}:{info.sha256}:{schema.name}"
     if existing := await redis.get(dedup_key):
-        previous = await results.get(existing.decode())
+        previous = await results.get(existing.decode() if isinstance(existing, bytes)
+                                     else existing)
         if previous and previous.status not in (Status.failed, Status.cancelled):
             metrics.uploads.labels("deduplicated").inc()
             return _accepted(previous.id, previous.status, dedup=True)

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from faust.types import EventT
 
 from config.errors import UndecodableMessage
 from streams.runner import Incoming
-from topics.codec import M, decode
+from topics.codec import decode
+from topics.models import Message
+
+M = TypeVar("M", bound=Message)
 
 
 def incoming(event: EventT) -> Incoming:
     m = event.message
-    headers = {k: (v if isinstance(v, bytes) else str(v).encode()) for k, v in event.headers.items()}
+    headers = {k: v if isinstance(v, bytes) else str(v).encode()
+               for k, v in event.headers.items()}
     return Incoming(m.topic, m.partition, m.offset, m.key, m.value, headers)
 
 

@@ -61,8 +61,7 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
         "timings_ms": timings, "completed_at": done,
         "error": None,
     })
-    await ctx.send(ctx.topic_name(catalogue.RESULTS), doc.id.encode(), encode(result),
-                   forward_headers(msg))
+    await ctx.publish(catalogue.RESULTS, doc.id.encode(), encode(result), forward_headers(msg))
     log.info("stage.done", provider=extraction.provider, ms=elapsed_ms)
 
 

@@ -51,8 +51,7 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
         page_count=len(pages), submitted_at=doc.submitted_at,
         timings_ms={"preprocess": round((time.perf_counter() - started) * 1000, 1)},
     )
-    await ctx.send(ctx.topic_name(catalogue.PREPARED), doc.id.encode(), encode(prepared),
-                   forward_headers(msg))
+    await ctx.publish(catalogue.PREPARED, doc.id.encode(), encode(prepared), forward_headers(msg))
     log.info("stage.done", pages=len(pages), rendered=len(images))
 
 
@@ -66,10 +65,10 @@ async def _document_bytes(ctx: StageContext, doc: Submitted) -> bytes:
             raise InvalidDocument(f"inline documents are limited to {ctx.settings.inline_max_bytes}"
                                   " bytes; send larger ones by blob reference")
         return data
-    data = await ctx.blobs.get(doc.blob or "")
-    if data is None:
+    stored = await ctx.blobs.get(doc.blob or "")
+    if stored is None:
         raise BlobMissing(f"blob {doc.blob!r} is missing or expired")
-    return data
+    return stored
 
 
 def register(app: faust.App, ctx: StageContext) -> None:

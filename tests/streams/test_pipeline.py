@@ -13,7 +13,11 @@ import redis
 
 from streams.dlq import read_all, replay
 from tests.helpers import (
-    invoice_pdf, make_topics, produce, submitted, wait_records,
+    invoice_pdf,
+    make_topics,
+    produce,
+    submitted,
+    wait_records,
 )
 from topics import catalogue
 
