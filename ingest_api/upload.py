@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from config.errors import FileTooLarge, InvalidRequest
-from ingest_api.validation import iter_chunks, read_limited
+from ingest_api.validation import DocumentInfo, iter_chunks, validate_upload
 
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries, headers and the small form fields
 
@@ -17,12 +17,13 @@ FORM_OVERHEAD = 64 * 1024  # multipart boundaries, headers and the small form fi
 @dataclass
 class Upload:
     data: bytes
-    filename: str | None
-    content_type: str | None
+    filename: str  # sanitized
+    info: DocumentInfo
     schema: str
 
 
-async def read_upload(request: Request, limit: int) -> Upload:
+async def read_upload(request: Request, limit: int, max_pages: int) -> Upload:
+    """The validated upload (every check in ingest_api.validation), or a RequestError."""
     declared = int(request.headers.get("content-length") or 0)
     if declared > limit + FORM_OVERHEAD:
         raise FileTooLarge(f"upload is larger than {limit} bytes")
@@ -35,9 +36,11 @@ async def read_upload(request: Request, limit: int) -> Upload:
         file = form.get("file")
         if not isinstance(file, UploadFile):
             raise InvalidRequest("multipart field 'file' is required")
-        data = await read_limited(iter_chunks(file), limit)
+        checked = await validate_upload(iter_chunks(file), filename=file.filename,
+                                        declared_type=file.content_type, limit=limit,
+                                        max_pages=max_pages)
         schema = form.get("schema") or "invoice"
-        return Upload(data, file.filename, file.content_type, str(schema))
+        return Upload(checked.data, checked.filename, checked.info, str(schema))
     finally:
         await form.close()
 

@@ -10,7 +10,6 @@ import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
-from starlette.concurrency import run_in_threadpool
 
 from config.errors import ExtractorError
 from ingest_api.deps import (
@@ -24,10 +23,8 @@ from ingest_api.deps import (
     SettingsDep,
     TenantDep,
 )
-from ingest_api.filenames import safe_filename
 from ingest_api.openapi import ERRORS, UPLOAD_BODY
 from ingest_api.upload import read_upload
-from ingest_api.validation import inspect_document
 from streams.blobstore import source_key
 from streams.resultstore import events_channel
 from streams.runner import failed_result
@@ -59,11 +56,8 @@ async def upload(request: Request, tenant: TenantDep, settings: SettingsDep, red
                  publisher: ProducerDep, metrics: MetricsDep) -> Accepted:
     """Validate an upload, store it, publish it, answer 202 once Kafka has acknowledged it."""
     try:
-        upload = await read_upload(request, settings.max_file_bytes)
-        filename = safe_filename(upload.filename)
-        info = await run_in_threadpool(
-            inspect_document, upload.data, filename=filename,
-            declared_type=upload.content_type, max_pages=settings.max_pages)
+        upload = await read_upload(request, settings.max_file_bytes, settings.max_pages)
+        info, filename = upload.info, upload.filename
         schema = await schemas.get(tenant, upload.schema)
     except ExtractorError as exc:
         metrics.uploads.labels(exc.code).inc()
