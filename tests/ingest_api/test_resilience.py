@@ -66,6 +66,8 @@ def test_redis_down_is_503_store_unavailable(api_settings):
                     reason="stops and restarts the broker: only for the one the tests started")
 def test_kafka_down_is_503_then_recovers(client):
     kafka = ["bash", str(ROOT / "deploy/local/kafka.sh")]
+    if subprocess.run([*kafka, "status"], capture_output=True).returncode != 0:
+        pytest.skip("the broker on the port was not started by this checkout's scripts")
     assert post(client).status_code == 202
     subprocess.run([*kafka, "stop"], check=True)
     try:
