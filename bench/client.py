@@ -7,6 +7,7 @@ polled and a completion is timed when the store publishes it, as an SSE client w
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -124,10 +125,8 @@ class Watcher:
             if left <= 0:
                 return False
             self._changed.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), min(left, 1.0))
-            except TimeoutError:
-                pass
         return True
 
     def done_at(self, doc_id: str) -> float:

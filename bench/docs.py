@@ -33,7 +33,8 @@ class Doc:
 def invoice_lines(n: int) -> list[str]:
     return [
         "ACME Widgets GmbH", "Hauptstrasse 1, 10115 Berlin", "",
-        f"Invoice Number: INV-{n:06d}", f"Reference: {RUN}-{n}", "Invoice Date: 14/03/2026", "Due Date: 13.04.2026",
+        f"Invoice Number: INV-{n:06d}", f"Reference: {RUN}-{n}",
+        "Invoice Date: 14/03/2026", "Due Date: 13.04.2026",
         "Bill to: Example Customer Ltd", "",
         "Widget A 2 10.00 20.00", "Widget B 1 1017.39 1017.39", "",
         "Subtotal: 1,037.39 EUR", "VAT 19%: 197.11 EUR", "Total: 1,234.50 EUR",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, suppress
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
@@ -87,10 +87,8 @@ class Engine:
         deadline = time.perf_counter() + timeout
         while any(k not in self.arrived for k in keys) and time.perf_counter() < deadline:
             self._arrival.clear()
-            try:
+            with suppress(TimeoutError):
                 await asyncio.wait_for(self._arrival.wait(), 1.0)
-            except TimeoutError:
-                pass
 
 
 async def measure(cfg: StackConfig, messages: list[tuple[bytes, bytes]], sequential: int,

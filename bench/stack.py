@@ -7,6 +7,7 @@ Each run gets its own topic prefix and consumer group, so runs never see each ot
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -18,8 +19,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 
 from config.settings import Settings
+from topics import catalogue
 from topics.admin import create_topics
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +54,7 @@ class StackConfig:
         return f"bench{self.tag}."
 
     def settings(self) -> Settings:
-        return Settings(_env_file=None, kafka_bootstrap_servers=self.kafka,
+        return Settings(_env_file=None, kafka_bootstrap_servers=self.kafka,  # type: ignore[call-arg]
                         redis_url=self.redis_url, topic_prefix=self.prefix,
                         worker_group=f"bench{self.tag}")
 
@@ -90,15 +94,48 @@ class Proc:
         return self.popen is not None and self.popen.poll() is None
 
     def stop(self, timeout: float = 20) -> None:
+        """SIGTERM, then SIGKILL after `timeout`; children it left behind (pools) go too."""
         if not self.alive():
             return
         assert self.popen is not None
+        children = descendants(self.popen.pid)
         self.popen.send_signal(signal.SIGTERM)
         try:
             self.popen.wait(timeout)
         except subprocess.TimeoutExpired:
             self.popen.kill()
             self.popen.wait(10)
+        for pid, started in children:
+            if _started(pid) == started:  # still the same process, not a reused pid
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
+
+
+def _stat(pid: int | str) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def _started(pid: int) -> str | None:
+    fields = _stat(pid)
+    return fields[19] if fields else None
+
+
+def descendants(pid: int) -> list[tuple[int, str]]:
+    """(pid, start time) of every process below `pid` in the process tree, from /proc."""
+    parents: dict[int, list[tuple[int, str]]] = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        fields = _stat(entry.name)
+        if fields:
+            parents.setdefault(int(fields[1]), []).append((int(entry.name), fields[19]))
+    found, frontier = [], [pid]
+    while frontier:
+        kids = parents.get(frontier.pop(), [])
+        found += kids
+        frontier += [k for k, _ in kids]
+    return found
 
 
 class Procs:
@@ -134,11 +171,12 @@ class Procs:
         return self.spawn(f"worker-{cfg.tag}-{index}", [sys.executable, "-m", "cli.main", "worker"],
                           cfg.env(fake_url))
 
-    def uvicorn(self, name: str, app: str, workers: int, env: dict[str, str]) -> str:
+    def uvicorn(self, name: str, app: str, workers: int, env: dict[str, str],
+                factory: bool = False) -> str:
         port = free_port()
-        self.spawn(f"{name}-{port}", [sys.executable, "-m", "uvicorn", app, "--host", LOOPBACK,
-                                      "--port", str(port), "--workers", str(workers),
-                                      "--no-access-log", "--log-level", "warning"],
+        argv = [sys.executable, "-m", "uvicorn", app, "--host", LOOPBACK, "--port", str(port),
+                "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+        self.spawn(f"{name}-{port}", argv + (["--factory"] if factory else []),
                    env | {"PYTHONPATH": str(ROOT)})
         url = f"http://{LOOPBACK}:{port}"
         wait_http(f"{url}/health", method="GET")
@@ -169,4 +207,38 @@ def wait_http(url: str, timeout: float = 90, method: str = "GET") -> None:
 
 
 def make_topics(cfg: StackConfig) -> None:
-    asyncio.run(create_topics(cfg.settings()))
+    asyncio.run(_make_topics(cfg))
+
+
+async def _make_topics(cfg: StackConfig) -> None:
+    """Create the run's topics and wait until every partition has a leader."""
+    await create_topics(cfg.settings())
+    names = [catalogue.name(t, cfg.prefix) for t in catalogue.all_topics()]
+    admin = AIOKafkaAdminClient(bootstrap_servers=cfg.kafka)
+    await admin.start()
+    try:
+        for _ in range(100):
+            described = await admin.describe_topics(names)
+            if all(p["leader"] >= 0 for t in described for p in t["partitions"]) and all(
+                    t["partitions"] for t in described):
+                return
+            await asyncio.sleep(0.1)
+    finally:
+        await admin.close()
+
+
+def delete_topics(cfg: StackConfig) -> None:
+    """Drop the run's topics: the shared broker should not keep what a benchmark made."""
+
+    async def run() -> None:
+        admin = AIOKafkaAdminClient(bootstrap_servers=cfg.kafka)
+        await admin.start()
+        try:
+            await admin.delete_topics([catalogue.name(t, cfg.prefix)
+                                       for t in catalogue.all_topics()])
+        except KafkaError:
+            pass  # already gone, or the broker is busy: the topics expire with retention
+        finally:
+            await admin.close()
+
+    asyncio.run(run())

@@ -19,7 +19,9 @@ from topics.models import Result
 
 
 def _state(name: str):
-    def get(request: Request):
+    # async on purpose: FastAPI runs a plain `def` dependency in the thread pool, a thread
+    # hop per dependency per request (profiled: most of the upload route's CPU).
+    async def get(request: Request):
         return getattr(request.app.state, name)
 
     return Depends(get)

@@ -8,9 +8,8 @@ import time
 import uuid
 
 import structlog
-from starlette.middleware.base import BaseHTTPMiddleware
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = structlog.get_logger()
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -22,39 +21,56 @@ def hash_ip(ip: str | None) -> str:
     return hashlib.sha256((ip or "").encode()).hexdigest()[:12]
 
 
-class EdgeMiddleware(BaseHTTPMiddleware):
-    """One pass around every request: the id, the headers, the log line and the metric."""
+class EdgeMiddleware:
+    """One pass around every request: the id, the headers, the log line and the metric.
 
-    def __init__(self, app, *, metrics, hsts: bool) -> None:
-        super().__init__(app)
+    Plain ASGI on purpose: Starlette's BaseHTTPMiddleware runs each request through an extra
+    task and memory streams, which profiled at a sixth of an upload's CPU.
+    """
+
+    def __init__(self, app: ASGIApp, *, metrics, hsts: bool) -> None:
+        self.app = app
         self.metrics = metrics
         self.hsts = hsts
 
-    async def dispatch(self, request: Request, call_next) -> Response:
-        incoming = request.headers.get("x-request-id", "")
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = Headers(scope=scope).get("x-request-id", "")
         request_id = incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
-        request.state.request_id = request_id
+        scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                self._headers(message, request_id, scope)
+                self._record(scope, message["status"], time.perf_counter() - started,
+                             request_id)
+            await send(message)
+
         try:
-            response = await call_next(request)
+            await self.app(scope, receive, send_wrapper)
         finally:
             structlog.contextvars.unbind_contextvars("request_id")
-        elapsed = time.perf_counter() - started
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        self.metrics.http_duration.labels(request.method, path, response.status_code).observe(
-            elapsed)
-        headers = response.headers
+
+    def _headers(self, message: Message, request_id: str, scope: Scope) -> None:
+        headers = MutableHeaders(scope=message)
         headers["X-Request-ID"] = request_id
         headers["X-Content-Type-Options"] = "nosniff"
         headers["X-Frame-Options"] = "DENY"
         headers["Referrer-Policy"] = "no-referrer"
         headers["Content-Security-Policy"] = CSP
-        if self.hsts or request.url.scheme == "https":
+        if self.hsts or scope.get("scheme") == "https":
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        client = hash_ip(request.client.host if request.client else None)
-        log.info("http.access", method=request.method, route=path, status=response.status_code,
-                 ms=round(elapsed * 1000, 1), client=client, request_id=request_id,
-                 tenant=getattr(request.state, "tenant", None))
-        return response
+
+    def _record(self, scope: Scope, status: int, elapsed: float, request_id: str) -> None:
+        """Metric and access log when the response starts (time to first byte, as before)."""
+        path = getattr(scope.get("route"), "path", "unmatched")
+        method = scope["method"]
+        self.metrics.http_duration.labels(method, path, status).observe(elapsed)
+        client = scope.get("client")
+        log.info("http.access", method=method, route=path, status=status,
+                 ms=round(elapsed * 1000, 1), client=hash_ip(client[0] if client else None),
+                 request_id=request_id, tenant=scope.get("state", {}).get("tenant"))

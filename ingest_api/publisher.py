@@ -25,7 +25,8 @@ class Publisher:
             if self._producer is None:
                 producer = AIOKafkaProducer(
                     bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=True,
-                    request_timeout_ms=int(self.timeout * 1000), linger_ms=2,
+                    request_timeout_ms=int(self.timeout * 1000),
+                    linger_ms=0,  # an upload waits for the ack; batches form anyway under load
                 )
                 try:
                     await asyncio.wait_for(producer.start(), self.timeout)

@@ -6,6 +6,7 @@ from deploy/local (no Docker needed), or testcontainers is used where a Docker e
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -54,15 +55,32 @@ def redis_url() -> str:
 
 
 @pytest.fixture
-def settings(kafka: str, redis_url: str) -> Settings:
-    """Settings with a topic prefix and consumer group of this test's own."""
+def settings(kafka: str, redis_url: str) -> Iterator[Settings]:
+    """Settings with a topic prefix and consumer group of this test's own (topics deleted after)."""
     unique = uuid.uuid4().hex[:10]
-    return Settings(
+    yield Settings(
         _env_file=None, environment="test", kafka_bootstrap_servers=kafka,
         redis_url=redis_url, topic_prefix=f"t{unique}.", worker_group=f"g{unique}",
         extraction_providers="local", api_keys="", retry_base_seconds=0.05,
         retry_max_seconds=0.5, preprocess_workers=1,
     )
+    asyncio.run(_delete_topics(kafka, f"t{unique}."))
+
+
+async def _delete_topics(bootstrap: str, prefix: str) -> None:
+    """Each test's topics go: thousands of left-over partitions exhaust the broker's files."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        await admin.start()
+        names = [t for t in await admin.list_topics() if t.startswith(prefix)]
+        if names:
+            await admin.delete_topics(names)
+    except Exception:  # cleanup only: a broker the test stopped must not fail the test
+        pass
+    finally:
+        await admin.close()
 
 
 def settings_env(settings: Settings) -> dict[str, str]:

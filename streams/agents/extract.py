@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import faust
@@ -25,11 +26,12 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
     doc = decode_keyed(msg, Prepared)
     template = Result(id=doc.id, tenant=doc.tenant, schema=doc.schema_name, status=Status.queued,
                       created_at=doc.submitted_at)
-    live = await ctx.results.advance(doc.id, Status.extracting, template)
+    # Two independent round trips to Redis, overlapped: they sit on every document's path.
+    live, raw = await asyncio.gather(ctx.results.advance(doc.id, Status.extracting, template),
+                                     ctx.blobs.get(doc.pages_blob))
     if live is None:
         log.info("stage.skip_final")
         return
-    raw = await ctx.blobs.get(doc.pages_blob)
     if raw is None:
         raise BlobMissing(f"pages blob {doc.pages_blob!r} is missing or expired")
     pages = PAGES.validate_json(raw)
@@ -62,6 +64,9 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
         "error": None,
     })
     await ctx.publish(catalogue.RESULTS, doc.id.encode(), encode(result), forward_headers(msg))
+    # The result is durable on the topic: store it now rather than one hop later in the store
+    # agent (whose write then finds it final and is a no-op). Saves a Kafka hop per document.
+    await ctx.results.write(result)
     log.info("stage.done", provider=extraction.provider, ms=elapsed_ms)
 
 
@@ -69,9 +74,11 @@ def register(app: faust.App, ctx: StageContext) -> None:
     runner = ctx.runner("extract", catalogue.PREPARED)
     topic = app.topic(ctx.topic_name(catalogue.PREPARED), key_type=bytes, value_type=bytes)
 
-    # Concurrency bounds in-flight AI calls per worker; offsets still commit only up to the
-    # highest contiguous acked message, so a crash redelivers, never skips.
-    @app.agent(topic, name="extract", concurrency=ctx.settings.max_concurrent_ai_requests)
+    # The provider chain bounds in-flight AI calls (MAX_CONCURRENT_AI_REQUESTS per worker);
+    # twice as many documents in the stage keep those slots busy while others load their pages
+    # or publish their results. Offsets still commit only up to the highest contiguous acked
+    # message, so a crash redelivers, never skips.
+    @app.agent(topic, name="extract", concurrency=2 * ctx.settings.max_concurrent_ai_requests)
     async def extract(stream):
         async for event in stream.events():
             await runner.run(incoming(event), lambda m: handle(ctx, m))

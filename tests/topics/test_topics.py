@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import time
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
@@ -72,5 +73,10 @@ def test_topics_create_is_idempotent(settings):
         finally:
             await admin.close()
 
-    found = asyncio.run(partitions())
-    assert found == {name(t, settings.topic_prefix): t.partitions for t in all_topics()}
+    wanted = {name(t, settings.topic_prefix): t.partitions for t in all_topics()}
+    for _ in range(20):  # new topics' metadata can lag a moment on a busy broker
+        found = asyncio.run(partitions())
+        if found == wanted:
+            break
+        time.sleep(0.25)
+    assert found == wanted

@@ -1,0 +1,83 @@
+"""The PNG next to latest.json: ratios against targets, the burst, and latency."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def draw(result: dict, path: Path) -> None:
+    fig, (ratios, overhead, burst, latency) = plt.subplots(1, 4, figsize=(19, 4.5))
+    _ratios(ratios, result)
+    _overhead(overhead, result)
+    _burst(burst, result)
+    _latency(latency, result)
+    fig.suptitle(f"ai-doc-extractor benchmark ({result['scale']}, "
+                 f"{result['generated_at'][:16]} UTC, {result['machine']['cpus']} cores)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def _ratios(ax, result: dict) -> None:
+    names = ["extract_ratio_to_bound", "preprocess_ratio_to_raw", "ingest_ratio_to_bare"]
+    labels = ["extract ÷ bound", "preprocess ÷ raw", "ingest ÷ bare"]
+    values = [result.get(n) or 0 for n in names]
+    goals = [float(result["targets"][n]["target"].split()[1]) for n in names]
+    colors = ["tab:green" if result["targets"][n]["met"] else "tab:red" for n in names]
+    ax.bar(labels, values, color=colors)
+    ax.scatter(labels, goals, marker="_", s=900, color="black", zorder=3, label="target")
+    for i, v in enumerate(values):
+        ax.annotate(f"{v:.2f}", (i, v), ha="center", va="bottom")
+    ax.set_ylim(0, max(1.1, max(values) * 1.15))
+    ax.set_title("ratios (bar) against targets (line)")
+    ax.legend(loc="upper right")
+
+
+def _overhead(ax, result: dict) -> None:
+    seq = result["pipeline"]["sequential"]
+    labels = ["all (p50)", "1-page", "5-page", "scan"]
+    values = [seq["overhead"], *(seq["by_kind"][k] for k in ("pdf1", "pdf5", "scan"))]
+    target = float(result["targets"]["overhead_p50_ms"]["target"].split()[1])
+    ax.bar(labels, values, color=["tab:green" if values[0] <= target else "tab:red",
+                                  *["tab:gray"] * 3])
+    ax.axhline(target, color="black", linewidth=1, label=f"target {target:g} ms")
+    for i, v in enumerate(values):
+        ax.annotate(f"{v:.1f}", (i, v), ha="center", va="bottom")
+    ax.set_ylabel("ms beyond L and preprocessing")
+    ax.set_title("overhead, one document at a time (p50)")
+    ax.legend(loc="upper left")
+
+
+def _burst(ax, result: dict) -> None:
+    ours, sync = result["pipeline"]["burst"], result["sync_baseline"]
+    rows = [("ours\n1 worker", ours["docs_per_s"], ours["lost"]),
+            ("sync\n4×10 AI", sync.get("docs_per_s", 0), sync.get("lost", 0))]
+    if sync.get("global_ai_limit"):
+        g = sync["global_ai_limit"]
+        rows.append(("sync\n10 AI in all", g.get("docs_per_s", 0), g.get("lost", 0)))
+    bars = ax.bar([r[0] for r in rows], [r[1] for r in rows], color="tab:blue")
+    for bar, (_, _, lost) in zip(bars, rows, strict=True):
+        ax.annotate(f"lost {lost}", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                    ha="center", va="bottom")
+    ax.set_ylabel("documents/s")
+    ax.set_title(f"burst of {ours['sent']} documents")
+
+
+def _latency(ax, result: dict) -> None:
+    p = result["pipeline"]
+    series = {"paced (½ bound)": p["paced"]["latency"], "saturated": p["saturated"]["latency"]}
+    qs = ["p50_ms", "p95_ms", "p99_ms"]
+    width = 0.35
+    for i, (name, lat) in enumerate(series.items()):
+        xs = [q + (i - 0.5) * width for q in range(len(qs))]
+        ax.bar(xs, [lat[q] for q in qs], width, label=name)
+    ax.set_xticks(range(len(qs)), ["p50", "p95", "p99"])
+    ax.set_yscale("log")
+    ax.set_ylabel("upload to completed (ms)")
+    ax.set_title(f"pipeline latency (L = {result['settings']['latency_ms']:g} ms)")
+    ax.legend()

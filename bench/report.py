@@ -1,0 +1,179 @@
+"""latest.json -> the generated section of BENCHMARKS.md and the chart (matplotlib, Agg)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+TARGETS = {  # key: (comparison, target, what it is)
+    "extract_ratio_to_bound": (">=", 0.9, "documents/s ÷ workers × AI limit / L (1 worker)"),
+    "preprocess_ratio_to_raw": (">=", 0.8, "pages/s of the stage ÷ bare render + encode"),
+    "ingest_ratio_to_bare": (">=", 0.5, "uploads/s ÷ a bare multipart endpoint"),
+    "burst_lost": ("<=", 0, "accepted in the burst but never completed"),
+    "overhead_p50_ms": ("<=", 20, "upload-to-completed − L − preprocess, p50, one at a time"),
+}
+
+
+def targets(result: dict) -> dict:
+    out = {}
+    for key, (op, target, what) in TARGETS.items():
+        value = result.get(key)
+        met = value is not None and (value >= target if op == ">=" else value <= target)
+        out[key] = {"value": value, "target": f"{op} {target}", "met": met, "what": what}
+    return out
+
+
+def _row(*cells) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def _fmt(value, unit: str = "") -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        value = f"{value:.3f}".rstrip("0").rstrip(".") if abs(value) < 10 else f"{value:.1f}"
+    return f"{value}{unit}"
+
+
+def summary_table(result: dict) -> list[str]:
+    lines = [_row("figure", "value", "target", "met", "what"), _row(*["---"] * 5)]
+    for key, t in result["targets"].items():
+        lines.append(_row(f"`{key}`", _fmt(t["value"]), t["target"],
+                          "yes" if t["met"] else "**no**", t["what"]))
+    return lines
+
+
+def pipeline_table(result: dict) -> list[str]:
+    p = result["pipeline"]
+    sat, paced, seq = p["saturated"], p["paced"], p["sequential"]
+    lines = [_row("pipeline (1 worker, OCR off)", "value"), _row("---", "---"),
+             _row("documents/s, steady state", _fmt(sat["docs_per_s"])),
+             _row("concurrency bound (docs/s)", _fmt(p["bound_docs_per_s"])),
+             _row("raw engine docs/s (aiokafka, same L and bound)",
+                  _fmt(result["engine"]["docs_per_s"])),
+             _row("ratio to the raw engine", _fmt(result.get("extract_ratio_to_engine"))),
+             _row("latency at saturation p50 / p95 / p99 (ms)", _lat(sat["latency"])),
+             _row(f"latency at {paced['rate']:.0f} docs/s p50 / p95 / p99 (ms)",
+                  _lat(paced["latency"])),
+             _row("one at a time: upload-to-completed p50 (ms)", _fmt(seq["total"])),
+             _row("one at a time: overhead p50 / p95 (ms)",
+                  f"{_fmt(seq['overhead'])} / {_fmt(seq['overhead_p95_ms'])}"),
+             _row("overhead p50 by kind: 1-page / 5-page / scan (ms)",
+                  " / ".join(_fmt(seq["by_kind"][k]) for k in ("pdf1", "pdf5", "scan"))),
+             _row("raw engine overhead p50, 3 hops (ms)",
+                  _fmt(result["engine"]["overhead"]["p50_ms"]))]
+    for name, block in (("2 workers", result.get("scaling")), ("OCR on", result.get("ocr"))):
+        if block:
+            lines.append(_row(f"{name}: documents/s (ratio to its bound)",
+                              f"{_fmt(block['saturated']['docs_per_s'])} "
+                              f"({_fmt(block['ratio_to_bound'])})"))
+    if result.get("scaling_ratio_2_to_1") is not None:
+        lines.append(_row("scaling: 2 workers ÷ 1 worker", _fmt(result["scaling_ratio_2_to_1"])))
+    return lines
+
+
+def _lat(lat: dict) -> str:
+    return " / ".join(_fmt(lat[k]) for k in ("p50_ms", "p95_ms", "p99_ms"))
+
+
+def burst_table(result: dict) -> list[str]:
+    ours, sync = result["pipeline"]["burst"], result["sync_baseline"]
+    equal = sync.get("global_ai_limit") or {}
+    head = _row("burst of 500", "ours (1 worker)", "sync peer (guide: 4 processes × 10)",
+                "sync peer (4 processes, 10 in all)")
+    lines = [head, _row(*["---"] * 4)]
+    rows = [
+        ("AI calls in flight, max", result["settings"]["ai_limit"],
+         sync.get("ai_calls_in_flight_max"), equal.get("ai_calls_in_flight_max")),
+        ("completed", ours["completed"], sync.get("completed"), equal.get("completed")),
+        ("failed or timed out", ours["failed"] + ours["rejected"], sync.get("failed"),
+         equal.get("failed")),
+        ("lost", ours["lost"], sync.get("lost"), equal.get("lost")),
+        ("documents/s, first upload to last result", ours["docs_per_s"], sync.get("docs_per_s"),
+         equal.get("docs_per_s")),
+        ("upload answered p99 (ms)", ours["accept"]["p99_ms"], _p99(sync), _p99(equal)),
+        ("result p99 (ms)", ours["latency"]["p99_ms"], _p99(sync), _p99(equal)),
+    ]
+    lines += [_row(name, *(_fmt(v) for v in values)) for name, *values in rows]
+    return lines
+
+
+def _p99(block: dict):
+    return (block.get("latency") or {}).get("p99_ms")
+
+
+def stage_table(result: dict) -> list[str]:
+    pre, ing = result["preprocess"], result["ingest"]
+    return [
+        _row("stage against its floor", "ours", "floor", "ratio (median of rounds)"),
+        _row(*["---"] * 4),
+        _row("preprocess pages/s (image-only PDFs)", _fmt(pre["stage_pages_per_s"]),
+             _fmt(pre["bare_pages_per_s"]), _fmt(pre["ratio"])),
+        _row("ingest uploads/s", _fmt(ing["ours_uploads_per_s"]),
+             _fmt(ing["bare_uploads_per_s"]), _fmt(ing["ratio"])),
+        _row("ingest accept p50 / p99 (ms)",
+             f"{_fmt(ing['ours_accept_p50_ms'])} / {_fmt(ing['ours_accept_p99_ms'])}",
+             f"{_fmt(ing['bare_accept_p50_ms'])} / {_fmt(ing['bare_accept_p99_ms'])}", ""),
+    ]
+
+
+def history_table(history: list[dict]) -> list[str]:
+    """Labelled runs (the before/after of each change), then the latest unlabelled ones."""
+    keys = [*TARGETS, "overhead_p50_ms_nominal_l"]
+    lines = [_row("run (UTC)", "commit", "label", *(f"`{k}`" for k in keys)),
+             _row(*["---"] * (3 + len(keys)))]
+    labelled = [h for h in history if h.get("label")]
+    recent = [h for h in history if not h.get("label")][-5:]
+    for h in labelled + recent:
+        lines.append(_row(h.get("generated_at", "")[:16], h.get("commit", ""),
+                          h.get("label") or f"complete run, BENCH_SCALE={h.get('scale')}",
+                          *(_fmt(h.get(k)) for k in keys)))
+    return lines
+
+
+def section(result: dict, history: list[dict], chart: str) -> str:
+    m = result["machine"]
+    head = (f"Generated by `python -m bench.run` on {result['generated_at'][:19]} UTC, "
+            f"BENCH_SCALE={result['scale']}, {result['wall_s']:.0f} s, commit "
+            f"`{result['commit']}`. Machine: {m['cpus']} × {m['cpu_model']}, "
+            f"{m['memory_gib']} GiB, {m['os']}, Python {m['python']}, Kafka {m['kafka']}; "
+            f"load average at start {m['load_average']}. L = {result['settings']['latency_ms']:g}"
+            f" ms, MAX_CONCURRENT_AI_REQUESTS = {result['settings']['ai_limit']}.")
+    parts = [head, "", *summary_table(result), "", f"![benchmark chart]({chart})", "",
+             *pipeline_table(result), "", *burst_table(result), "", *stage_table(result), "",
+             "Runs recorded in `bench/results/history.jsonl` (labelled ones are the before and "
+             "after of a change; `–` where a partial run did not measure that figure):", "",
+             *history_table(history)]
+    return "\n".join(parts)
+
+
+def update_markdown(path: Path, text: str) -> None:
+    body = path.read_text() if path.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
+    if START not in body or END not in body:
+        body = body.rstrip() + f"\n\n{START}\n{END}\n"
+    before, rest = body.split(START, 1)
+    after = rest.split(END, 1)[1]
+    path.write_text(f"{before}{START}\n{text}\n{END}{after}")
+
+
+def load_history(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def render(results: Path, markdown: Path) -> None:
+    """Rewrite the chart and the generated section from latest.json and history.jsonl."""
+    from bench import chart
+
+    result = json.loads((results / "latest.json").read_text())
+    chart.draw(result, results / "latest.png")
+    history = load_history(results / "history.jsonl")
+    update_markdown(markdown, section(result, history, "bench/results/latest.png"))
+
+
+if __name__ == "__main__":
+    from bench.stack import ROOT
+
+    render(ROOT / "bench" / "results", ROOT / "BENCHMARKS.md")

@@ -1,0 +1,151 @@
+"""`python -m bench.run`: every figure of the benchmark in one run, as ratios.
+
+BENCH_SCALE=small|full picks the sizes (small finishes in a few minutes). BENCH_ONLY=a,b runs
+only those sections (pipeline, scaling, ocr, engine, preprocess, ingest, sync) and records
+them in history.jsonl with BENCH_LABEL, leaving latest.json and BENCHMARKS.md alone.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import structlog
+
+from bench import machine, report, sections
+from bench.stack import ROOT, Procs, StackConfig
+from bench.stats import r1, r3
+
+RESULTS = ROOT / "bench" / "results"
+SECTIONS = ("pipeline", "scaling", "ocr", "engine", "preprocess", "ingest", "sync")
+
+
+def commit() -> str:
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
+                             capture_output=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "streams", "ingest_api",
+                                "config", "topics"], cwd=ROOT, text=True,
+                               capture_output=True).stdout.strip()
+        return sha + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def measure(only: set[str], scale: sections.Scale, logdir: Path, cfg: StackConfig) -> dict:
+    out: dict = {}
+    with Procs(logdir) as infra:
+        fake = infra.fake_llm(cfg.latency_ms)
+        if "pipeline" in only:
+            out["pipeline"] = sections.pipeline_one_worker(logdir, cfg.fresh(), fake, scale)
+        if "scaling" in only:
+            out["scaling"] = sections.pipeline_throughput(logdir, cfg.fresh(), fake, 2,
+                                                          scale.saturate)
+        if "ocr" in only:
+            out["ocr"] = sections.pipeline_throughput(logdir, cfg.fresh(ocr=True), fake, 1,
+                                                      scale.ocr)
+        if "engine" in only:
+            out["engine"] = sections.raw_engine(cfg.fresh(), scale.saturate, scale.sequential)
+        if "preprocess" in only:
+            out["preprocess"] = sections.preprocess_ratio(cfg.fresh(), scale)
+        if "ingest" in only:
+            out["ingest"] = sections.ingest_ratio(logdir, cfg.fresh(), scale)
+        if "sync" in only:
+            sync = sections.sync_peer(logdir, cfg.fresh(), fake, "process", scale.burst)
+            sync["global_ai_limit"] = sections.sync_peer(logdir, cfg.fresh(), fake, "global",
+                                                         scale.burst)
+            out["sync_baseline"] = sync
+    return out
+
+
+def headline(out: dict) -> dict:
+    """The contract's keys (see DESIGN.md), computed from the sections that ran."""
+    h: dict = {}
+    if "pipeline" in out:
+        p = out["pipeline"]
+        h["extract_ratio_to_bound"] = r3(p["saturated"]["docs_per_s"] / p["bound_docs_per_s"])
+        h["overhead_p50_ms"] = p["sequential"]["overhead"]
+        h["overhead_p50_ms_nominal_l"] = p["sequential"]["overhead_nominal"]
+        h["burst_lost"] = p["burst"]["lost"]
+        if "engine" in out:
+            h["extract_ratio_to_engine"] = r3(p["saturated"]["docs_per_s"]
+                                              / out["engine"]["docs_per_s"])
+        if "scaling" in out:
+            h["scaling_ratio_2_to_1"] = r3(out["scaling"]["saturated"]["docs_per_s"]
+                                           / p["saturated"]["docs_per_s"])
+    if "preprocess" in out:
+        h["preprocess_ratio_to_raw"] = out["preprocess"]["ratio"]
+    if "ingest" in out:
+        h["ingest_ratio_to_bare"] = out["ingest"]["ratio"]
+    return h
+
+
+def main() -> None:
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # retries on new topics are noise
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    scale_name = os.environ.get("BENCH_SCALE", "small")
+    scale = sections.SCALES[scale_name]
+    only = set(filter(None, os.environ.get("BENCH_ONLY", "").split(","))) or set(SECTIONS)
+    unknown = only - set(SECTIONS)
+    if unknown:
+        raise SystemExit(f"BENCH_ONLY: unknown sections {sorted(unknown)}; know {SECTIONS}")
+    latency = float(os.environ.get("BENCH_LATENCY_MS", "500"))
+    cfg = StackConfig(latency_ms=latency)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    logdir = Path(tempfile.mkdtemp(prefix="doc-extractor-bench-"))
+    began, host = time.perf_counter(), machine.describe()
+    out = measure(only, scale, logdir, cfg)
+    result = {"generated_at": datetime.now(UTC).isoformat(), "scale": scale_name,
+              "commit": commit(), "label": os.environ.get("BENCH_LABEL", ""),
+              "wall_s": r1(time.perf_counter() - began), "machine": host, "logs": str(logdir),
+              "settings": {"latency_ms": latency, "ai_limit": cfg.ai_limit,
+                           "ocr_enabled": cfg.ocr, "upload_concurrency":
+                           sections.UPLOAD_CONCURRENCY, "burst_concurrency":
+                           sections.BURST_CONCURRENCY, "client_timeout_s":
+                           sections.CLIENT_TIMEOUT},
+              **headline(out), **out}
+    complete = only == set(SECTIONS)
+    if complete:
+        result["targets"] = report.targets(result)
+    _record(result, complete)
+    print(summary(result))  # noqa: T201
+
+
+def _record(result: dict, complete: bool) -> None:
+    history = RESULTS / "history.jsonl"
+    keys = ["generated_at", "commit", "scale", "label", "wall_s", *report.TARGETS,
+            "overhead_p50_ms_nominal_l", "extract_ratio_to_engine", "scaling_ratio_2_to_1"]
+    with history.open("a") as fh:
+        fh.write(json.dumps({k: result.get(k) for k in keys}) + "\n")
+    name = "latest.json" if complete else "partial.json"
+    (RESULTS / name).write_text(json.dumps(result, indent=2) + "\n")
+    if complete:
+        report.render(RESULTS, ROOT / "BENCHMARKS.md")
+
+
+def summary(result: dict) -> str:
+    lines = [f"bench: scale={result['scale']} wall={result['wall_s']} s "
+             f"commit={result['commit']} logs={result['logs']}"]
+    for key in (*report.TARGETS, "overhead_p50_ms_nominal_l", "extract_ratio_to_engine",
+                "scaling_ratio_2_to_1"):
+        if key in result:
+            verdict = ""
+            if "targets" in result and key in result["targets"]:
+                t = result["targets"][key]
+                verdict = f"  target {t['target']}: {'met' if t['met'] else 'MISSED'}"
+            lines.append(f"  {key:26s} {result[key]}{verdict}")
+    if "sync_baseline" in result:
+        s = result["sync_baseline"]
+        lines.append(f"  sync peer (guide)          {s['docs_per_s']} docs/s, "
+                     f"p99 {s['latency']['p99_ms']} ms, failed {s['failed']}, lost {s['lost']}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
