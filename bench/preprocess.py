@@ -95,7 +95,7 @@ class Stage:
     async def _submit(self, pdf: bytes) -> Incoming:
         self.count += 1
         doc_id = f"pre-{self.cfg.tag}-{self.count}"
-        await self.ctx.blobs.put(doc_id, source_key(doc_id), pdf, 600)
+        await self.ctx.blobs.put(doc_id, {source_key(doc_id): pdf}, 600)
         value = encode(Submitted(id=doc_id, schema="invoice", content_type="application/pdf",
                                  blob=source_key(doc_id)))
         return Incoming("bench", 0, 0, doc_id.encode(), value, {"request_id": b"bench"})

@@ -69,6 +69,7 @@ class StackConfig:
             "GROQ_BASE_URL": fake_url, "MAX_CONCURRENT_AI_REQUESTS": str(self.ai_limit),
             "OCR_ENABLED": str(self.ocr).lower(), "RATE_LIMIT_PER_MINUTE": "100000000",
             "RATE_LIMIT_BURST": "1000000", "PYTHONPATH": str(ROOT),
+            "RESULT_TTL_SECONDS": "900",  # what the ingest runs leave unprocessed expires soon
         }
         return keep | values | dict(self.extra)
 

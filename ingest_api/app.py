@@ -12,6 +12,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from config.settings import Settings
 from ingest_api import errors
 from ingest_api.auth import KeyRing
+from ingest_api.deps import Edge
 from ingest_api.middleware import EdgeMiddleware
 from ingest_api.publisher import Publisher
 from ingest_api.ratelimit import RateLimiter
@@ -35,24 +36,24 @@ def create_app(settings: Settings, *, metrics: Metrics | None = None) -> FastAPI
         redis = Redis.from_url(settings.redis_url, decode_responses=False,
                                socket_timeout=5, socket_connect_timeout=3,
                                health_check_interval=30)
-        state = app.state
-        state.settings, state.metrics, state.redis = settings, metrics, redis
-        state.keyring = KeyRing(settings.key_hashes, allow_anonymous=anonymous)
-        state.limiter = RateLimiter(redis, settings.rate_limit_per_minute,
-                                    settings.rate_limit_burst)
-        state.results = ResultStore(redis, settings.result_ttl_seconds)
-        state.blobs = RedisBlobStore(redis)
-        state.schemas = SchemaRegistry(redis)
-        state.publisher = Publisher(settings.kafka_bootstrap_servers)
+        edge = Edge(
+            settings=settings, metrics=metrics, redis=redis,
+            keyring=KeyRing(settings.key_hashes, allow_anonymous=anonymous),
+            limiter=RateLimiter(redis, settings.rate_limit_per_minute, settings.rate_limit_burst),
+            results=ResultStore(redis, settings.result_ttl_seconds),
+            blobs=RedisBlobStore(redis), schemas=SchemaRegistry(redis),
+            publisher=Publisher(settings.kafka_bootstrap_servers),
+        )
+        app.state.edge = edge
         if anonymous:
             log.warning("auth.disabled", reason="API_KEYS is empty in development",
                         tenant="dev")
         try:
-            metrics.schemas.set(await state.schemas.count())
+            metrics.schemas.set(await edge.schemas.count())
         except Exception:
             log.warning("startup.redis_unreachable")  # /ready says so; we recover on our own
         yield
-        await state.publisher.close()
+        await edge.publisher.close()
         await redis.aclose()
 
     app = FastAPI(

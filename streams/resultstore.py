@@ -8,6 +8,7 @@ stage: redelivered messages after a crash become harmless no-ops.
 from __future__ import annotations
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from topics.models import Result, Status
 
@@ -52,14 +53,27 @@ class ResultStore:
         )
         return bool(written)
 
+    def stage(self, pipe: Pipeline, result: Result) -> None:
+        """Queue a forced `write` on a MULTI `pipe`, to share its round trip with other commands.
+
+        Plain commands, not the script: redis-py checks a pipeline's scripts with an extra
+        round trip on every execute.
+        """
+        key, payload = record_key(result.id), result.model_dump_json(by_alias=True)
+        pipe.hset(key, mapping={"status": result.status.value, "tenant": result.tenant,
+                                "json": payload})
+        pipe.expire(key, self.ttl)
+        pipe.publish(events_channel(result.id), payload)
+
     async def get(self, doc_id: str) -> Result | None:
         raw = await self.redis.hget(record_key(doc_id), "json")
         return Result.model_validate_json(raw) if raw else None
 
-    async def advance(self, doc_id: str, status: Status, template: Result) -> Result | None:
-        """Move a live document to `status`; None if it is final (cancelled or done)."""
-        current = await self.get(doc_id) or template
-        if current.status.final:
-            return None
-        updated = current.model_copy(update={"status": status})
+    async def advance(self, template: Result, status: Status) -> Result | None:
+        """Move a live document to `status`; None if it is final (cancelled or done).
+
+        One guarded write, no read: until a document is final its record holds only what the
+        stage's `template` (built from the message) holds, so nothing is lost by rewriting it.
+        """
+        updated = template.model_copy(update={"status": status})
         return updated if await self.write(updated) else None

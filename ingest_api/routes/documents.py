@@ -12,17 +12,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from config.errors import ExtractorError
-from ingest_api.deps import (
-    BlobsDep,
-    DocumentDep,
-    MetricsDep,
-    ProducerDep,
-    RedisDep,
-    ResultsDep,
-    SchemasDep,
-    SettingsDep,
-    TenantDep,
-)
+from ingest_api.deps import DocumentDep, EdgeDep, TenantDep
 from ingest_api.openapi import ERRORS, UPLOAD_BODY
 from ingest_api.upload import read_upload
 from streams.blobstore import source_key
@@ -51,19 +41,18 @@ def _accepted(doc_id: str, status: Status, dedup: bool = False) -> Accepted:
 
 @router.post("", status_code=202, response_model=Accepted, openapi_extra=UPLOAD_BODY,
              responses=ERRORS(401, 413, 415, 422, 429, 503))
-async def upload(request: Request, tenant: TenantDep, settings: SettingsDep, redis: RedisDep,
-                 results: ResultsDep, blobs: BlobsDep, schemas: SchemasDep,
-                 publisher: ProducerDep, metrics: MetricsDep) -> Accepted:
+async def upload(request: Request, tenant: TenantDep, edge: EdgeDep) -> Accepted:
     """Validate an upload, store it, publish it, answer 202 once Kafka has acknowledged it."""
+    settings, metrics, results = edge.settings, edge.metrics, edge.results
     try:
         upload = await read_upload(request, settings.max_file_bytes, settings.max_pages)
         info, filename = upload.info, upload.filename
-        schema = await schemas.get(tenant, upload.schema)
+        schema = await edge.schemas.get(tenant, upload.schema)
     except ExtractorError as exc:
         metrics.uploads.labels(exc.code).inc()
         raise
     dedup_key = f"dedup:{tenant}:{info.sha256}:{schema.name}"
-    if existing := await redis.get(dedup_key):
+    if existing := await edge.redis.get(dedup_key):
         previous = await results.get(existing.decode() if isinstance(existing, bytes)
                                      else existing)
         if previous and previous.status not in (Status.failed, Status.cancelled):
@@ -71,9 +60,12 @@ async def upload(request: Request, tenant: TenantDep, settings: SettingsDep, red
             return _accepted(previous.id, previous.status, dedup=True)
     doc_id = uuid.uuid4().hex
     ttl = settings.result_ttl_seconds
-    await blobs.put(doc_id, source_key(doc_id), upload.data, ttl)
     record = Result(id=doc_id, tenant=tenant, schema=schema.name, status=Status.queued)
-    await results.write(record, force=True)
+    # The bytes and the queued record in one round trip (the edge's CPU goes to round trips).
+    async with edge.redis.pipeline(transaction=True) as pipe:
+        edge.blobs.stage(pipe, doc_id, source_key(doc_id), upload.data, ttl)
+        results.stage(pipe, record)
+        await pipe.execute()
     message = Submitted(
         id=doc_id, tenant=tenant, schema=schema.name,
         schema_def=None if schema.name in ("invoice", "receipt") else schema,
@@ -82,14 +74,15 @@ async def upload(request: Request, tenant: TenantDep, settings: SettingsDep, red
     )
     topic = catalogue.name(catalogue.SUBMITTED, settings.topic_prefix)
     try:
-        await publisher.publish(topic, doc_id, encode(message),
-                                {"request_id": request.state.request_id})
+        await edge.publisher.publish(topic, doc_id, encode(message),
+                                     {"request_id": request.state.request_id})
     except ExtractorError as exc:
         # The document may still reach Kafka late; a final record makes the stages skip it.
         await results.write(failed_result(doc_id, exc, record), force=True)
         metrics.uploads.labels(exc.code).inc()
         raise
-    await redis.set(dedup_key, doc_id, ex=ttl)
+    # Only now: were the API killed before the ack, a retried upload must not find this id.
+    await edge.redis.set(dedup_key, doc_id, ex=ttl)
     metrics.uploads.labels("accepted").inc()
     log.info("upload.accepted", document_id=doc_id, pages=info.pages, bytes=len(upload.data),
              content_type=info.content_type, schema=schema.name)
@@ -104,20 +97,20 @@ async def get_document(doc: DocumentDep) -> dict[str, Any]:
 
 @router.get("/{doc_id}/events", responses=ERRORS(401, 404, 429, 503),
             response_class=StreamingResponse)
-async def document_events(doc: DocumentDep, redis: RedisDep, results: ResultsDep):
+async def document_events(doc: DocumentDep, edge: EdgeDep):
     """Server-sent events: one `status` event per change, ending at a final state."""
 
     async def stream():
-        pubsub = redis.pubsub()
+        pubsub = edge.redis.pubsub()
         await pubsub.subscribe(events_channel(doc.id))
         try:
-            current = await results.get(doc.id) or doc
+            current = await edge.results.get(doc.id) or doc
             yield _sse(current)
             while not current.status.final:
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=15)
                 if message is None:
                     yield ": keep-alive\n\n"
-                    current = await results.get(doc.id) or current  # missed-publish safety net
+                    current = await edge.results.get(doc.id) or current  # missed-publish safety net
                     continue
                 current = Result.model_validate_json(message["data"])
                 yield _sse(current)
@@ -133,11 +126,11 @@ def _sse(result: Result) -> str:
 
 
 @router.delete("/{doc_id}", status_code=200, responses=ERRORS(401, 404, 429, 503))
-async def delete_document(doc: DocumentDep, results: ResultsDep, blobs: BlobsDep) -> dict:
+async def delete_document(doc: DocumentDep, edge: EdgeDep) -> dict:
     """Cancel in-flight work and erase the result and the stored bytes."""
     tombstone = Result(id=doc.id, tenant=doc.tenant, schema=doc.schema_name,
                        status=Status.cancelled, created_at=doc.created_at,
                        completed_at=doc.completed_at)
-    await results.write(tombstone, force=True)
-    await blobs.delete_document(doc.id)
+    await edge.results.write(tombstone, force=True)
+    await edge.blobs.delete_document(doc.id)
     return {"id": doc.id, "status": Status.cancelled.value}

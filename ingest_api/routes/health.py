@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from config.errors import NotFound
-from ingest_api.deps import MetricsDep, ProducerDep, RedisDep, SettingsDep
+from ingest_api.deps import EdgeDep
 
 router = APIRouter(tags=["operations"])
 PAGE = Path(__file__).resolve().parent.parent / "upload.html"
@@ -24,16 +24,16 @@ async def health() -> dict[str, str]:
 
 
 @router.get("/ready")
-async def ready(redis: RedisDep, publisher: ProducerDep) -> JSONResponse:
+async def ready(edge: EdgeDep) -> JSONResponse:
     """Kafka and Redis both answer: 200, else 503 naming what is down."""
 
     async def redis_ok() -> bool:
         try:
-            return bool(await asyncio.wait_for(redis.ping(), 2))
+            return bool(await asyncio.wait_for(edge.redis.ping(), 2))
         except Exception:
             return False
 
-    checks = dict(zip(("kafka", "redis"), await asyncio.gather(publisher.ready(), redis_ok()),
+    checks = dict(zip(("kafka", "redis"), await asyncio.gather(edge.publisher.ready(), redis_ok()),
                       strict=True))
     status = 200 if all(checks.values()) else 503
     return JSONResponse({"status": "ready" if status == 200 else "unavailable",
@@ -41,19 +41,18 @@ async def ready(redis: RedisDep, publisher: ProducerDep) -> JSONResponse:
 
 
 @router.get("/metrics", include_in_schema=False)
-async def metrics_endpoint(request: Request, metrics: MetricsDep,
-                           settings: SettingsDep) -> Response:
+async def metrics_endpoint(request: Request, edge: EdgeDep) -> Response:
     """Prometheus metrics, for the networks in METRICS_ALLOW only."""
     host = request.client.host if request.client else ""
     try:
         addr = ipaddress.ip_address(host)
         allowed = any(addr in ipaddress.ip_network(n.strip(), strict=False)
-                      for n in settings.metrics_allow.split(",") if n.strip())
+                      for n in edge.settings.metrics_allow.split(",") if n.strip())
     except ValueError:
         allowed = False
     if not allowed:
         raise NotFound("not found")
-    return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(edge.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/", include_in_schema=False)

@@ -27,7 +27,7 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
     template = Result(id=doc.id, tenant=doc.tenant, schema=doc.schema_name, status=Status.queued,
                       created_at=doc.submitted_at)
     # Two independent round trips to Redis, overlapped: they sit on every document's path.
-    live, raw = await asyncio.gather(ctx.results.advance(doc.id, Status.extracting, template),
+    live, raw = await asyncio.gather(ctx.results.advance(template, Status.extracting),
                                      ctx.blobs.get(doc.pages_blob))
     if live is None:
         log.info("stage.skip_final")
@@ -35,13 +35,13 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
     if raw is None:
         raise BlobMissing(f"pages blob {doc.pages_blob!r} is missing or expired")
     pages = PAGES.validate_json(raw)
+    keys = {page.number: page.image_blob for page in pages if page.image_blob}
+    found = await asyncio.gather(*(ctx.blobs.get(key) for key in keys.values()))
     images: dict[int, bytes] = {}
-    for page in pages:
-        if page.image_blob:
-            data = await ctx.blobs.get(page.image_blob)
-            if data is None:
-                raise BlobMissing(f"page image {page.image_blob!r} is missing or expired")
-            images[page.number] = data
+    for (number, key), data in zip(keys.items(), found, strict=True):
+        if data is None:
+            raise BlobMissing(f"page image {key!r} is missing or expired")
+        images[number] = data
     started = time.perf_counter()
 
     async def load_pdf() -> bytes | None:

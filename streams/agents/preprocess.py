@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import time
@@ -31,20 +32,22 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
     schema = doc.schema_def or await ctx.schemas.get(doc.tenant, doc.schema_name)
     template = Result(id=doc.id, tenant=doc.tenant, schema=schema.name, status=Status.queued,
                       created_at=doc.submitted_at)
-    if await ctx.results.advance(doc.id, Status.preprocessing, template) is None:
-        log.info("stage.skip_final")  # cancelled, or already done on an earlier delivery
-        return
     if doc.content_type not in ALLOWED_TYPES:
         raise InvalidDocument(f"content_type {doc.content_type!r} is not PDF, JPEG or PNG")
-    data = await _document_bytes(ctx, doc)
+    # Two independent round trips to Redis, overlapped: they sit on every document's path.
+    live, data = await asyncio.gather(ctx.results.advance(template, Status.preprocessing),
+                                      _document_bytes(ctx, doc))
+    if live is None:
+        log.info("stage.skip_final")  # cancelled, or already done on an earlier delivery
+        return
     started = time.perf_counter()
     pages, images = await ctx.in_pool(prepare, data, doc.content_type, ctx.render)
-    ttl = ctx.settings.result_ttl_seconds
+    blobs: dict[str, bytes] = {}
     for number, jpeg in images.items():
-        key = image_key(doc.id, number)
-        await ctx.blobs.put(doc.id, key, jpeg, ttl)
+        blobs[key := image_key(doc.id, number)] = jpeg
         pages[number - 1].image_blob = key
-    await ctx.blobs.put(doc.id, pages_key(doc.id), PAGES.dump_json(pages), ttl)
+    blobs[pages_key(doc.id)] = PAGES.dump_json(pages)
+    await ctx.blobs.put(doc.id, blobs, ctx.settings.result_ttl_seconds)
     prepared = Prepared(
         id=doc.id, tenant=doc.tenant, schema=schema.name, schema_def=schema,
         filename=doc.filename, content_type=doc.content_type, pages_blob=pages_key(doc.id),

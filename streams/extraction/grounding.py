@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Any
 
 from streams.document import BBox, Citation, Extraction, Page
@@ -46,8 +47,11 @@ class Hit:
     row: int
 
 
+_NON_WORD = re.compile(r"[\W_]+")
+
+
 def _squeeze(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.casefold())
+    return _NON_WORD.sub("", text.casefold())
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -74,37 +78,50 @@ def _kind(value: Any, name: str) -> str:
     return "text"
 
 
-def _value_hits(block: Block, value: Any, name: str) -> list[Hit]:
-    """Where `value` occurs in `block`, compared as what it is (number, date, code, text)."""
-    kind, text = _kind(value, name), block.text
+class Index:
+    """A document's layout, with each block's amounts, dates or currencies parsed once.
+
+    A typed value is then looked up by value instead of every block being re-parsed for it.
+    """
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self.blocks = layout.blocks
+        self.pieces = [[_squeeze(w.text) for w in b.words] for b in self.blocks]
+        self._spans: dict[str, dict[Any, list[tuple[Block, int, int]]]] = {}
+
+    def typed_hits(self, kind: str, value: Any) -> list[Hit]:
+        if kind not in self._spans:
+            by_value: dict[Any, list[tuple[Block, int, int]]] = {}
+            self._spans[kind] = by_value
+            for block in self.blocks:
+                for start, end, found in _parse(kind, block.text):
+                    by_value.setdefault(found, []).append((block, start, end))
+        key = _decimal(value) if kind == "number" else value
+        return [Hit(b.page, b.span_bbox(s, e), True, b.row)
+                for b, s, e in self._spans[kind].get(key, [])]
+
+
+def _parse(kind: str, text: str) -> list[tuple[int, int, Any]]:
+    if kind == "number":
+        return [(s, e, Decimal(v)) for s, e, v in find_amounts(text, spaced=True)]
     if kind == "date":  # either reading of an ambiguous 04/05/2024 may be the intended one
-        spans = [(s, e) for first in (False, True) for s, e, iso in find_dates(text, first)
-                 if iso == value]
-        spans = sorted(set(spans))
-    elif kind == "currency":
-        spans = [(s, e) for s, e, code in find_currencies(text) if code == value]
-    elif kind == "number":
-        target = _decimal(value)
-        spans = [(s, e) for s, e, v in find_amounts(text, spaced=True) if Decimal(v) == target]
-    else:
-        return _text_hits(block, str(value))
-    return [Hit(block.page, block.span_bbox(s, e), True, block.row) for s, e in spans]
+        return sorted({d for first in (False, True) for d in find_dates(text, first)})
+    return list(find_currencies(text))
 
 
-def _text_hits(block: Block, value: str) -> list[Hit]:
+def _text_hits(block: Block, pieces: list[str], target: str) -> list[Hit]:
     """Case/space-insensitive occurrences (exact when they start and end on word edges)."""
-    target = _squeeze(value)
-    if not target:
-        return []
-    pieces = [_squeeze(w.text) for w in block.words]
     joined = "".join(pieces)
+    start = joined.find(target)
+    if start < 0:
+        return []
     starts, pos = [], 0
     for piece in pieces:
         starts.append(pos)
         pos += len(piece)
     edges = set(starts) | {pos}
     hits = []
-    start = joined.find(target)
     while start >= 0:
         end = start + len(target)
         first = max(i for i, s in enumerate(starts) if s <= start)
@@ -116,9 +133,12 @@ def _text_hits(block: Block, value: str) -> list[Hit]:
     return hits
 
 
-def _fuzzy_hits(block: Block, target: str, pieces: list[str]) -> list[Hit]:
-    """The run of words most similar to `target` (ratio >= FUZZY_RATIO), if any."""
-    matcher = SequenceMatcher(None, "", target)  # caches its analysis of the target
+def _fuzzy_hits(block: Block, pieces: list[str], target: str,
+                matcher: SequenceMatcher[str]) -> list[Hit]:
+    """The run of words most similar to `target` (ratio >= FUZZY_RATIO), if any.
+
+    `matcher` has `target` as its second sequence (its analysis is made once per target).
+    """
     best: tuple[float, int, int] | None = None
     for i in range(len(pieces)):
         window = ""
@@ -144,13 +164,14 @@ def _overlaps(a: BBox, b: BBox) -> bool:
     return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
 
 
-def _labelled(layout: Layout, hit: Hit, hint: re.Pattern[str] | None) -> bool:
+def _labelled(index: Index, hit: Hit, hint: re.Pattern[str] | None) -> bool:
     if hint is None:
         return False
-    rows = layout.rows[max(0, hit.row - 1): hit.row + 1]
+    rows = index.layout.rows[max(0, hit.row - 1): hit.row + 1]
     return any(hint.search(b.text) for row in rows for b in row if b.bbox[0] <= hit.bbox[0])
 
 
+@lru_cache(maxsize=1024)
 def _hint(name: str) -> re.Pattern[str] | None:
     base = name.split(".")[-1]
     if base in _HINTS:
@@ -159,38 +180,46 @@ def _hint(name: str) -> re.Pattern[str] | None:
     return L.rx(*words) if words else None
 
 
-def _search(layout: Layout, name: str, value: Any) -> list[Hit]:
-    hits = [h for b in layout.blocks for h in _value_hits(b, value, name)]
+def _search(index: Index, name: str, value: Any) -> list[Hit]:
+    """Where `value` occurs, compared as what it is (number, date, code, text)."""
+    kind = _kind(value, name)
+    if kind != "text":
+        return index.typed_hits(kind, value)
     target = _squeeze(str(value))
-    if hits or _kind(value, name) != "text" or len(target) < 4:
+    if not target:
+        return []
+    pairs = list(zip(index.blocks, index.pieces, strict=True))
+    hits = [h for b, pieces in pairs for h in _text_hits(b, pieces, target)]
+    if hits or len(target) < 4:
         return hits
-    return [h for b in layout.blocks  # nothing verbatim: try near-misses (OCR errors)
-            for h in _fuzzy_hits(b, target, [_squeeze(w.text) for w in b.words])]
+    # nothing verbatim: try near-misses (OCR errors)
+    matcher = SequenceMatcher(None, "", target)  # analyses the target once
+    return [h for b, pieces in pairs for h in _fuzzy_hits(b, pieces, target, matcher)]
 
 
-def locate(layout: Layout, name: str, value: Any, prior: list[Citation] | None = None,
+def locate(index: Index, name: str, value: Any, prior: list[Citation] | None = None,
            near: tuple[int, bool] | None = None) -> tuple[str, list[Hit]]:
     """("exact" | "fuzzy" | "missing", where) for one value; multi-line text line by line.
 
     `near` is (row, after): prefer occurrences close to that row (strictly below it if after).
     """
-    hits = _search(layout, name, value)
+    hits = _search(index, name, value)
     if hits and any(h.exact for h in hits):
-        return "exact", [_choose(layout, name, hits, prior, near)]
+        return "exact", [_choose(index, name, hits, prior, near)]
     parts = [p for p in re.split(r"\n|,\s+", value) if len(_squeeze(p)) >= 3] if isinstance(
         value, str) and _kind(value, name) == "text" else []
     if len(parts) > 1:
-        found = [_choose(layout, name, h, prior, near) for p in parts if (h := _search(
-            layout, name, p))]
+        found = [_choose(index, name, h, prior, near) for p in parts if (h := _search(
+            index, name, p))]
         if found:
             exact = len(found) == len(parts) and all(h.exact for h in found)
             return ("exact" if exact else "fuzzy"), found
     if hits:
-        return "fuzzy", [_choose(layout, name, hits, prior, near)]
+        return "fuzzy", [_choose(index, name, hits, prior, near)]
     return "missing", []
 
 
-def _choose(layout: Layout, name: str, hits: list[Hit], prior: list[Citation] | None,
+def _choose(index: Index, name: str, hits: list[Hit], prior: list[Citation] | None,
             near: tuple[int, bool] | None) -> Hit:
     hint = _hint(name)
 
@@ -201,7 +230,7 @@ def _choose(layout: Layout, name: str, hits: list[Hit], prior: list[Citation] | 
             row, after = near
             placed = hit.row > row if after else 0
             distance = abs(hit.row - row)
-        return (hit.exact, cited, placed, -distance, _labelled(layout, hit, hint), -hit.row)
+        return (hit.exact, cited, placed, -distance, _labelled(index, hit, hint), -hit.row)
 
     return max(hits, key=rank)
 
@@ -223,41 +252,41 @@ def _citations(hits: list[Hit]) -> list[Citation]:
 
 def ground(extraction: Extraction, pages: list[Page]) -> Extraction:
     """Citations for every non-null value and confidences from where (if) it was found."""
-    layout = build_layout(pages)
+    index = Index(build_layout(pages))
     confidence: dict[str, float] = {}
     citations: dict[str, list[Citation]] = {}
     for name, value in extraction.data.items():
         prior = float(extraction.confidence.get(name, DEFAULT_PRIOR))
         if isinstance(value, list):
-            confidence[name] = _ground_items(layout, name, value, prior, extraction,
+            confidence[name] = _ground_items(index, name, value, prior, extraction,
                                              confidence, citations)
             continue
         if value is None or name in extraction.errors:
             confidence[name] = 0.0
             continue
-        quality, hits = locate(layout, name, value, extraction.citations.get(name))
+        quality, hits = locate(index, name, value, extraction.citations.get(name))
         confidence[name] = _confidence(quality, prior)
         if hits:
             citations[name] = _citations(hits)
     return extraction.model_copy(update={"confidence": confidence, "citations": citations})
 
 
-def _ground_items(layout: Layout, name: str, items: list[Any], prior: float,
+def _ground_items(index: Index, name: str, items: list[Any], prior: float,
                   extraction: Extraction, confidence: dict[str, float],
                   citations: dict[str, list[Citation]]) -> float:
     scores: list[float] = []
     last_row: int | None = None  # items are listed top to bottom: look below the previous one
-    for index, item in enumerate(items):
+    for n, item in enumerate(items):
         if not isinstance(item, dict):
             continue
         anchor: int | None = None
         for key in sorted(item, key=lambda k: k != "amount"):  # the amount anchors the row
-            value, full = item[key], f"{name}[{index}].{key}"
+            value, full = item[key], f"{name}[{n}].{key}"
             if value is None or full in extraction.errors:
                 continue
             near = (anchor, False) if anchor is not None else (
                 (last_row, True) if last_row is not None else None)
-            quality, hits = locate(layout, full, value, extraction.citations.get(full), near)
+            quality, hits = locate(index, full, value, extraction.citations.get(full), near)
             score = _confidence(quality, float(extraction.confidence.get(full, prior)))
             confidence[full] = score
             scores.append(score)

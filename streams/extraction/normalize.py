@@ -225,6 +225,7 @@ _WORDS = [
     (re.compile(r"zł"), "PLN"),
 ]
 _CODE_RE = re.compile(r"(?<![A-Za-z])([A-Z]{3})(?![A-Za-z])")
+_SYMBOL_RES = [(re.compile(re.escape(symbol)), code) for symbol, code in _SYMBOLS]
 
 
 def find_currencies(text: str) -> list[tuple[int, int, str]]:
@@ -238,8 +239,8 @@ def find_currencies(text: str) -> list[tuple[int, int, str]]:
     for match in _CODE_RE.finditer(text):
         if match.group(1) in CODES and match.group(1) not in _WORDLIKE_CODES:
             add(match.start(), match.end(), match.group(1))
-    for symbol, code in _SYMBOLS:
-        for match in re.finditer(re.escape(symbol), text):
+    for symbol, code in _SYMBOL_RES:
+        for match in symbol.finditer(text):
             add(match.start(), match.end(), code)
     for pattern, code in _WORDS:
         for match in pattern.finditer(text):

@@ -100,7 +100,7 @@ def test_delete_cancels_and_erases(client):
     assert response.status_code == 200 and response.json()["status"] == "cancelled"
     state = client.get(f"/v1/documents/{doc_id}", headers=ACME).json()
     assert state["status"] == "cancelled" and state["data"] == {}
-    redis = client.app.state.redis
+    redis = client.app.state.edge.redis
     keys = client.portal.call(redis.keys, f"blob:{doc_id}:*")
     assert keys == []
 

@@ -85,7 +85,7 @@ def test_kafka_down_is_503_then_recovers(client):
 
 def test_events_stream_each_status_until_final(client):
     doc_id = post(client).json()["id"]
-    store: ResultStore = client.app.state.results
+    store: ResultStore = client.app.state.edge.results
     seen: list[str] = []
 
     def follow():
