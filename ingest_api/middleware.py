@@ -40,20 +40,21 @@ class EdgeMiddleware:
         incoming = Headers(scope=scope).get("x-request-id", "")
         request_id = incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
+        # Routes may bind more (the upload binds its document); the access line carries it all.
+        structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 self._headers(message, request_id, scope)
-                self._record(scope, message["status"], time.perf_counter() - started,
-                             request_id)
+                self._record(scope, message["status"], time.perf_counter() - started)
             await send(message)
 
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            structlog.contextvars.unbind_contextvars("request_id")
+            structlog.contextvars.clear_contextvars()
 
     def _headers(self, message: Message, request_id: str, scope: Scope) -> None:
         headers = MutableHeaders(scope=message)
@@ -65,7 +66,7 @@ class EdgeMiddleware:
         if self.hsts or scope.get("scheme") == "https":
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
 
-    def _record(self, scope: Scope, status: int, elapsed: float, request_id: str) -> None:
+    def _record(self, scope: Scope, status: int, elapsed: float) -> None:
         """Metric and access log when the response starts (time to first byte, as before)."""
         path = getattr(scope.get("route"), "path", "unmatched")
         method = scope["method"]
@@ -73,4 +74,4 @@ class EdgeMiddleware:
         client = scope.get("client")
         log.info("http.access", method=method, route=path, status=status,
                  ms=round(elapsed * 1000, 1), client=hash_ip(client[0] if client else None),
-                 request_id=request_id, tenant=scope.get("state", {}).get("tenant"))
+                 tenant=scope.get("state", {}).get("tenant"))

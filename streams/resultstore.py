@@ -69,6 +69,9 @@ class ResultStore:
         raw = await self.redis.hget(record_key(doc_id), "json")
         return Result.model_validate_json(raw) if raw else None
 
+    async def delete(self, doc_id: str) -> None:
+        await self.redis.delete(record_key(doc_id))
+
     async def advance(self, template: Result, status: Status) -> Result | None:
         """Move a live document to `status`; None if it is final (cancelled or done).
 

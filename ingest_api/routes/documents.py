@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from typing import Any
@@ -52,20 +53,22 @@ async def upload(request: Request, tenant: TenantDep, edge: EdgeDep) -> Accepted
         metrics.uploads.labels(exc.code).inc()
         raise
     dedup_key = f"dedup:{tenant}:{info.sha256}:{schema.name}"
-    if existing := await edge.redis.get(dedup_key):
-        previous = await results.get(existing.decode() if isinstance(existing, bytes)
-                                     else existing)
-        if previous and previous.status not in (Status.failed, Status.cancelled):
-            metrics.uploads.labels("deduplicated").inc()
-            return _accepted(previous.id, previous.status, dedup=True)
     doc_id = uuid.uuid4().hex
     ttl = settings.result_ttl_seconds
     record = Result(id=doc_id, tenant=tenant, schema=schema.name, status=Status.queued)
-    # The bytes and the queued record in one round trip (the edge's CPU goes to round trips).
+    # One round trip (the edge's CPU goes to round trips): look up an identical earlier upload
+    # while storing this one's bytes and record; a duplicate's copy is then dropped again.
     async with edge.redis.pipeline(transaction=True) as pipe:
+        pipe.get(dedup_key)
         edge.blobs.stage(pipe, doc_id, source_key(doc_id), upload.data, ttl)
         results.stage(pipe, record)
-        await pipe.execute()
+        existing = (await pipe.execute())[0]
+    if existing and (previous := await results.get(existing.decode())) and \
+            previous.status not in (Status.failed, Status.cancelled):
+        await asyncio.gather(edge.blobs.delete_document(doc_id), results.delete(doc_id))
+        metrics.uploads.labels("deduplicated").inc()
+        structlog.contextvars.bind_contextvars(document_id=previous.id, deduplicated=True)
+        return _accepted(previous.id, previous.status, dedup=True)
     message = Submitted(
         id=doc_id, tenant=tenant, schema=schema.name,
         schema_def=None if schema.name in ("invoice", "receipt") else schema,
@@ -84,8 +87,10 @@ async def upload(request: Request, tenant: TenantDep, edge: EdgeDep) -> Accepted
     # Only now: were the API killed before the ack, a retried upload must not find this id.
     await edge.redis.set(dedup_key, doc_id, ex=ttl)
     metrics.uploads.labels("accepted").inc()
-    log.info("upload.accepted", document_id=doc_id, pages=info.pages, bytes=len(upload.data),
-             content_type=info.content_type, schema=schema.name)
+    # Carried by the request's one access log line (EdgeMiddleware), not a line of its own.
+    structlog.contextvars.bind_contextvars(
+        document_id=doc_id, pages=info.pages, bytes=len(upload.data),
+        content_type=info.content_type, schema=schema.name)
     return _accepted(doc_id, Status.queued)
 
 

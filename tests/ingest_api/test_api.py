@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+import structlog
 from aiokafka import AIOKafkaConsumer
+from structlog.testing import capture_logs
 
 from tests.helpers import invoice_pdf
 from tests.ingest_api.conftest import ACME, GLOBEX
@@ -84,12 +86,29 @@ def test_other_tenant_sees_404(client):
     assert client.get("/v1/documents/nope", headers=ACME).status_code == 404
 
 
+def test_one_access_line_per_upload_names_request_and_document(client):
+    with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
+        doc_id = upload(client, extra_headers={"X-Request-ID": "req-log-1"}).json()["id"]
+        client.get("/v1/schemas", headers=ACME)
+    lines = [e for e in logs if e.get("request_id") == "req-log-1"]
+    assert [e["event"] for e in lines] == ["http.access"]
+    assert lines[0]["document_id"] == doc_id and lines[0]["status"] == 202
+    assert lines[0]["pages"] == 1 and lines[0]["content_type"] == "application/pdf"
+    schemas_line = [e for e in logs if e.get("route") == "/v1/schemas"][0]
+    assert "document_id" not in schemas_line  # nothing leaks into the next request's line
+
+
 def test_same_file_is_deduplicated_per_tenant(client):
     data = invoice_pdf(["Invoice Number: DUP-1", "Total: 10.00 EUR"])
+    redis = client.app.state.edge.redis
+    stored = lambda: set(client.portal.call(redis.keys, "doc:*")) | set(  # noqa: E731
+        client.portal.call(redis.keys, "blob*"))
     first = upload(client, data=data).json()
+    before = stored()
     second = upload(client, data=data).json()
-    other = upload(client, headers=GLOBEX, data=data).json()
     assert second["id"] == first["id"] and second["deduplicated"] is True
+    assert stored() == before  # the duplicate's copy was dropped again
+    other = upload(client, headers=GLOBEX, data=data).json()
     assert other["id"] != first["id"]
 
 
