@@ -43,12 +43,16 @@ def api(host: str | None, port: int | None, workers: int) -> None:
 def worker() -> None:
     """Run the pipeline's agents (preprocess, extract, store) in this process."""
     import faust
+    import mode.loop
 
     from streams.app import create_app
     from topics.admin import create_topics
 
     settings = get_settings()
     asyncio.run(create_topics(settings))
+    # uvloop (as `faust -L uvloop` would): every document makes a dozen network round trips, and
+    # the default loop's share of them measured ~4 ms of the per-document overhead (BENCHMARKS.md).
+    mode.loop.use("uvloop")
     app = create_app(settings)
     faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True,
                  override_logging=False).execute_from_commandline()

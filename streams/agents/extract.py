@@ -30,6 +30,7 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
     live, raw = await asyncio.gather(ctx.results.advance(template, Status.extracting),
                                      ctx.blobs.get(doc.pages_blob))
     if live is None:
+        await _republish_completed(ctx, doc.id, msg)
         log.info("stage.skip_final")
         return
     if raw is None:
@@ -63,11 +64,21 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
         "timings_ms": timings, "completed_at": done,
         "error": None,
     })
-    await ctx.publish(catalogue.RESULTS, doc.id.encode(), encode(result), forward_headers(msg))
-    # The result is durable on the topic: store it now rather than one hop later in the store
-    # agent (whose write then finds it final and is a no-op). Saves a Kafka hop per document.
-    await ctx.results.write(result)
+    # The topic and the store at once, rather than the store one hop later in the store agent
+    # (whose write then finds the record final, a no-op). Killed between the two writes, the
+    # redelivered message finds the record final and publishes it again (_republish_completed),
+    # or finds it live and extracts again: the topic is at-least-once, the store exactly once.
+    await asyncio.gather(
+        ctx.publish(catalogue.RESULTS, doc.id.encode(), encode(result), forward_headers(msg)),
+        ctx.results.write(result))
     log.info("stage.done", provider=extraction.provider, ms=elapsed_ms)
+
+
+async def _republish_completed(ctx: StageContext, doc_id: str, msg: Incoming) -> None:
+    """A redelivered document already completed: its topic write may have been cut short."""
+    final = await ctx.results.get(doc_id)
+    if final is not None and final.status == Status.completed:
+        await ctx.publish(catalogue.RESULTS, doc_id.encode(), encode(final), forward_headers(msg))
 
 
 def register(app: faust.App, ctx: StageContext) -> None:
