@@ -30,6 +30,13 @@ our_pid() {
   echo "$pid"
 }
 
+# alive PID: the process exists and is not a zombie. A child just started with `cmd &` is checked
+# this way, not with our_pid: until it has exec'd, its command line is still the shell's.
+alive() {
+  local state
+  state=$(ps -o stat= -p "$1" 2>/dev/null) && [[ -n $state && $state != Z* ]]
+}
+
 # stop_pid NAME PIDFILE PATTERN GRACE_SECONDS: SIGTERM our process, SIGKILL it after the grace time.
 stop_pid() {
   local pid i

@@ -56,7 +56,7 @@ configure() {
 wait_ready() {
   local pid=$1 t0=$2 timeout=${KAFKA_START_TIMEOUT:-60}
   while ! { port_open "$PORT" && grep -q "Kafka Server started" "$LOG_FILE"; }; do
-    if ! our_pid "$PID_FILE" "$MATCH" >/dev/null; then
+    if ! alive "$pid"; then
       tail -n 40 "$LOG_FILE" >&2; rm -f "$PID_FILE"; die "kafka: broker exited during startup (log: $LOG_FILE)"
     fi
     if (($(now_ms) - t0 > timeout * 1000)); then

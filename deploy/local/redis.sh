@@ -38,7 +38,7 @@ start() {
   t0=${t0:-$(now_ms)}
   for ((i = 0; i < 100; i++)); do  # 10 s
     ping && { echo "redis: ready on 127.0.0.1:$PORT in $(secs_since "$t0") s (pid $pid)"; return; }
-    our_pid "$PID_FILE" "$MATCH" >/dev/null || break
+    alive "$pid" || break
     sleep 0.1
   done
   tail -n 20 "$LOG_FILE" >&2
