@@ -24,6 +24,7 @@ import structlog
 from PIL import Image, ImageOps
 
 from streams.document import Page, Word
+from streams.preprocess import to_rgb
 
 log = structlog.get_logger(__name__)
 
@@ -72,14 +73,7 @@ def _clamp(box: tuple[float, float, float, float]) -> tuple[float, float, float,
 def ocr_image(data: bytes) -> tuple[list[Word], float, float]:
     """Words (boxes in 0..1 of the image) of a JPEG or PNG, and the image width and height."""
     img: Image.Image = Image.open(io.BytesIO(data))
-    img = ImageOps.exif_transpose(img)
-    if img.mode in ("RGBA", "LA", "P"):
-        # transparent pixels often hide black RGB: put them on white paper, not black
-        rgba = img.convert("RGBA")
-        img = Image.new("RGB", rgba.size, "white")
-        img.paste(rgba, mask=rgba.getchannel("A"))
-    elif img.mode != "RGB":
-        img = img.convert("RGB")
+    img = to_rgb(ImageOps.exif_transpose(img))
     width, height = float(img.width), float(img.height)
     started = time.perf_counter()
     result, _ = _get_engine()(img)

@@ -81,15 +81,19 @@ def _prepare_image(data: bytes, opts: RenderOptions) -> tuple[list[Page], dict]:
     return [page], {1: jpeg}
 
 
+def to_rgb(img: Image.Image) -> Image.Image:
+    """RGB; transparent pixels (often black underneath) flattened onto white, as paper is."""
+    if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info:
+        rgba = img.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, "white")
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    return img if img.mode == "RGB" else img.convert("RGB")
+
+
 def encode_jpeg(img: Image.Image, opts: RenderOptions) -> bytes:
     """RGB, fit inside `max_dim`, JPEG at `quality`."""
-    if img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info:
-        # Transparent pixels are often black underneath: flatten onto white, as paper is.
-        rgba = img.convert("RGBA")
-        img = Image.new("RGB", rgba.size, "white")
-        img.paste(rgba, mask=rgba.getchannel("A"))
-    elif img.mode != "RGB":
-        img = img.convert("RGB")
+    img = to_rgb(img)
     if max(img.size) > opts.max_dim:
         img = img.copy()
         img.thumbnail((opts.max_dim, opts.max_dim), Image.Resampling.LANCZOS)

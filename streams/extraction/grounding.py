@@ -88,6 +88,7 @@ class Index:
         self.layout = layout
         self.blocks = layout.blocks
         self.pieces = [[_squeeze(w.text) for w in b.words] for b in self.blocks]
+        self.joined = ["".join(pieces) for pieces in self.pieces]
         self._spans: dict[str, dict[Any, list[tuple[Block, int, int]]]] = {}
 
     def typed_hits(self, kind: str, value: Any) -> list[Hit]:
@@ -110,9 +111,11 @@ def _parse(kind: str, text: str) -> list[tuple[int, int, Any]]:
     return list(find_currencies(text))
 
 
-def _text_hits(block: Block, pieces: list[str], target: str) -> list[Hit]:
-    """Case/space-insensitive occurrences (exact when they start and end on word edges)."""
-    joined = "".join(pieces)
+def _text_hits(block: Block, pieces: list[str], joined: str, target: str) -> list[Hit]:
+    """Case/space-insensitive occurrences (exact when they start and end on word edges).
+
+    `pieces` are the block's squeezed words, `joined` their concatenation.
+    """
     start = joined.find(target)
     if start < 0:
         return []
@@ -188,13 +191,14 @@ def _search(index: Index, name: str, value: Any) -> list[Hit]:
     target = _squeeze(str(value))
     if not target:
         return []
-    pairs = list(zip(index.blocks, index.pieces, strict=True))
-    hits = [h for b, pieces in pairs for h in _text_hits(b, pieces, target)]
+    hits = [h for b, pieces, joined in zip(index.blocks, index.pieces, index.joined, strict=True)
+            for h in _text_hits(b, pieces, joined, target)]
     if hits or len(target) < 4:
         return hits
     # nothing verbatim: try near-misses (OCR errors)
     matcher = SequenceMatcher(None, "", target)  # analyses the target once
-    return [h for b, pieces in pairs for h in _fuzzy_hits(b, pieces, target, matcher)]
+    return [h for b, pieces in zip(index.blocks, index.pieces, strict=True)
+            for h in _fuzzy_hits(b, pieces, target, matcher)]
 
 
 def locate(index: Index, name: str, value: Any, prior: list[Citation] | None = None,
