@@ -42,7 +42,7 @@ async def overhead(client: httpx.AsyncClient, watcher: Watcher, n: int, start: i
         sent = await post(client, PATH, doc)
         if sent.doc_id is None or not await watcher.wait([sent.doc_id], 60):
             raise RuntimeError(f"sequential document failed: HTTP {sent.status}")
-        rows.append(_breakdown(sent, watcher, llm_ms[doc.kind], nominal_ms))
+        rows.append(breakdown(sent, watcher, llm_ms[doc.kind], nominal_ms))
     keys = ("total", "overhead", "overhead_nominal", "accept", "to_preprocess",
             "preprocess_hop", "extract_hop", "preprocess_ms")
     out: dict = {k: r1(percentile([r[k] for r in rows], 50)) for k in keys}
@@ -54,7 +54,7 @@ async def overhead(client: httpx.AsyncClient, watcher: Watcher, n: int, start: i
     return out
 
 
-def _breakdown(sent: Sent, watcher: Watcher, llm_ms: float, nominal_ms: float) -> dict:
+def breakdown(sent: Sent, watcher: Watcher, llm_ms: float, nominal_ms: float) -> dict:
     """Milliseconds between the events of one document, as the client saw them."""
     assert sent.doc_id is not None
     ev = watcher.events[sent.doc_id]

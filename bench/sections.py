@@ -33,7 +33,7 @@ class Scale:
 
 SCALES = {
     "small": Scale(sequential=45, saturate=240, paced=80, burst=500, ocr=24, pre_docs=20,
-                   pre_rounds=7, ingest=240, ingest_rounds=4),
+                   pre_rounds=7, ingest=480, ingest_rounds=5),
     "full": Scale(sequential=120, saturate=800, paced=300, burst=500, ocr=90, pre_docs=40,
                   pre_rounds=7, ingest=1000, ingest_rounds=5),
 }
@@ -85,6 +85,17 @@ def pipeline_one_worker(logdir: Path, cfg: StackConfig, fake: str, s: Scale) -> 
         burst_docs = docmix.mix(s.burst, next(SEQ))
         out["burst"] = await pipeline.burst(client, watcher, burst_docs, BURST_CONCURRENCY, 300)
         return out
+
+    return run_stack(logdir, cfg, fake, 1, body)
+
+
+def overhead_only(logdir: Path, cfg: StackConfig, fake: str, s: Scale) -> dict:
+    """The sequential part of `pipeline_one_worker` alone, to measure a change quickly."""
+
+    async def body(client: httpx.AsyncClient, watcher: Watcher) -> dict:
+        llm_ms = await asyncio.to_thread(calibrate.llm_latency, fake)
+        return await pipeline.overhead(client, watcher, s.sequential, next(SEQ), llm_ms,
+                                       cfg.latency_ms)
 
     return run_stack(logdir, cfg, fake, 1, body)
 
