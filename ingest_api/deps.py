@@ -6,6 +6,7 @@ request, and on the upload path that resolution profiled at a tenth of the route
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -47,14 +48,28 @@ async def get_edge(request: Request) -> Edge:
 EdgeDep = Annotated[Edge, Depends(get_edge)]
 
 
-async def get_tenant(request: Request, edge: EdgeDep) -> str:
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated caller whose rate-limit verdict is still on its way from Redis."""
+
+    tenant: str
+    admitted: asyncio.Future[None]  # raises RateLimited when the caller is over its limit
+
+
+async def get_caller(request: Request, edge: EdgeDep) -> Caller:
     key = request.headers.get("x-api-key")
     tenant = edge.keyring.tenant_for(key)
-    await edge.limiter.check(KeyRing.key_id(key))
     request.state.tenant = tenant
-    return tenant
+    return Caller(tenant, asyncio.ensure_future(edge.limiter.check(KeyRing.key_id(key))))
 
 
+async def get_tenant(caller: Annotated[Caller, Depends(get_caller)]) -> str:
+    await caller.admitted
+    return caller.tenant
+
+
+# The upload awaits `admitted` itself, after reading its body: the round trip overlaps the read.
+CallerDep = Annotated[Caller, Depends(get_caller)]
 TenantDep = Annotated[str, Depends(get_tenant)]
 
 

@@ -1,6 +1,6 @@
 """Claim-check blob store: document bytes and page images live here, messages carry keys.
 
-The interface (`BlobStore`) is three calls so an S3-compatible store can replace Redis later;
+The interface (`BlobStore`) is four calls so an S3-compatible store can replace Redis later;
 `stage` lets the upload share one Redis round trip with its status record, and is the one
 place that would change. Every key of a document is listed in an index set, so erasing a
 document needs no keyspace scan.
@@ -30,6 +30,7 @@ def image_key(doc_id: str, page: int) -> str:
 class BlobStore(Protocol):
     async def put(self, doc_id: str, blobs: Mapping[str, bytes], ttl: int) -> None: ...
     async def get(self, key: str) -> bytes | None: ...
+    async def get_many(self, keys: list[str]) -> list[bytes | None]: ...
     async def delete_document(self, doc_id: str) -> int: ...
 
 
@@ -55,6 +56,11 @@ class RedisBlobStore:
     async def get(self, key: str) -> bytes | None:
         data = await self.redis.get(key)
         return data.encode() if isinstance(data, str) else data
+
+    async def get_many(self, keys: list[str]) -> list[bytes | None]:
+        """Each key's bytes (None where missing or expired), in one round trip."""
+        found = await self.redis.mget(keys) if keys else []
+        return [data.encode() if isinstance(data, str) else data for data in found]
 
     async def delete_document(self, doc_id: str) -> int:
         index = f"blobs:{doc_id}"

@@ -73,6 +73,8 @@ class Prepared(Message):
     filename: str
     content_type: str
     pages_blob: str = Field(description="blob-store key of the JSON list of pages")
+    image_blobs: list[str] = Field(default_factory=list,
+                                   description="blob-store keys of the page images, if any")
     page_count: int
     submitted_at: datetime
     timings_ms: dict[str, float] = Field(default_factory=dict)

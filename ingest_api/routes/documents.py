@@ -8,12 +8,13 @@ import uuid
 from typing import Any
 
 import structlog
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
+from redis.exceptions import RedisError
 
 from config.errors import ExtractorError
-from ingest_api.deps import DocumentDep, EdgeDep, TenantDep
+from ingest_api.deps import CallerDep, DocumentDep, Edge, EdgeDep
 from ingest_api.openapi import ERRORS, UPLOAD_BODY
 from ingest_api.upload import read_upload
 from streams.blobstore import source_key
@@ -42,11 +43,15 @@ def _accepted(doc_id: str, status: Status, dedup: bool = False) -> Accepted:
 
 @router.post("", status_code=202, response_model=Accepted, openapi_extra=UPLOAD_BODY,
              responses=ERRORS(401, 413, 415, 422, 429, 503))
-async def upload(request: Request, tenant: TenantDep, edge: EdgeDep) -> Accepted:
+async def upload(request: Request, caller: CallerDep, edge: EdgeDep,
+                 after: BackgroundTasks) -> Accepted:
     """Validate an upload, store it, publish it, answer 202 once Kafka has acknowledged it."""
-    settings, metrics, results = edge.settings, edge.metrics, edge.results
+    settings, metrics, results, tenant = edge.settings, edge.metrics, edge.results, caller.tenant
     try:
-        upload = await read_upload(request, settings.max_file_bytes, settings.max_pages)
+        try:
+            upload = await read_upload(request, settings.max_file_bytes, settings.max_pages)
+        finally:
+            await caller.admitted  # over the limit: 429, whatever the body held
         info, filename = upload.info, upload.filename
         schema = await edge.schemas.get(tenant, upload.schema)
     except ExtractorError as exc:
@@ -84,8 +89,9 @@ async def upload(request: Request, tenant: TenantDep, edge: EdgeDep) -> Accepted
         await results.write(failed_result(doc_id, exc, record), force=True)
         metrics.uploads.labels(exc.code).inc()
         raise
-    # Only now: were the API killed before the ack, a retried upload must not find this id.
-    await edge.redis.set(dedup_key, doc_id, ex=ttl)
+    # Only after the ack (were the API killed before it, a retried upload must not find this id)
+    # and after the response: a lost write costs a retry its deduplication, never a document.
+    after.add_task(_remember, edge, dedup_key, doc_id, ttl)
     metrics.uploads.labels("accepted").inc()
     # Carried by the request's one access log line (EdgeMiddleware), not a line of its own.
     structlog.contextvars.bind_contextvars(
@@ -124,6 +130,13 @@ async def document_events(doc: DocumentDep, edge: EdgeDep):
 
     return StreamingResponse(stream(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache"})
+
+
+async def _remember(edge: Edge, dedup_key: str, doc_id: str, ttl: int) -> None:
+    try:
+        await edge.redis.set(dedup_key, doc_id, ex=ttl)
+    except RedisError as exc:
+        log.warning("dedup.write_failed", document_id=doc_id, error=repr(exc))
 
 
 def _sse(result: Result) -> str:

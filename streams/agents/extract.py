@@ -26,21 +26,24 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
     doc = decode_keyed(msg, Prepared)
     template = Result(id=doc.id, tenant=doc.tenant, schema=doc.schema_name, status=Status.queued,
                       created_at=doc.submitted_at)
-    # Two independent round trips to Redis, overlapped: they sit on every document's path.
-    live, raw = await asyncio.gather(ctx.results.advance(template, Status.extracting),
-                                     ctx.blobs.get(doc.pages_blob))
+    # The status write and one read of every blob, overlapped: they sit on every document's path.
+    keys = [doc.pages_blob, *doc.image_blobs]
+    live, found = await asyncio.gather(ctx.results.advance(template, Status.extracting),
+                                       ctx.blobs.get_many(keys))
     if live is None:
         await _republish_completed(ctx, doc.id, msg)
         log.info("stage.skip_final")
         return
-    if raw is None:
+    blobs = dict(zip(keys, found, strict=True))
+    if (raw := blobs[doc.pages_blob]) is None:
         raise BlobMissing(f"pages blob {doc.pages_blob!r} is missing or expired")
     pages = PAGES.validate_json(raw)
-    keys = {page.number: page.image_blob for page in pages if page.image_blob}
-    found = await asyncio.gather(*(ctx.blobs.get(key) for key in keys.values()))
+    wanted = {page.number: page.image_blob for page in pages if page.image_blob}
+    unread = [key for key in wanted.values() if key not in blobs]  # sent without image_blobs
+    blobs.update(zip(unread, await ctx.blobs.get_many(unread), strict=True))
     images: dict[int, bytes] = {}
-    for (number, key), data in zip(keys.items(), found, strict=True):
-        if data is None:
+    for number, key in wanted.items():
+        if (data := blobs[key]) is None:
             raise BlobMissing(f"page image {key!r} is missing or expired")
         images[number] = data
     started = time.perf_counter()
@@ -68,9 +71,9 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
     # (whose write then finds the record final, a no-op). Killed between the two writes, the
     # redelivered message finds the record final and publishes it again (_republish_completed),
     # or finds it live and extracts again: the topic is at-least-once, the store exactly once.
-    await asyncio.gather(
-        ctx.publish(catalogue.RESULTS, doc.id.encode(), encode(result), forward_headers(msg)),
-        ctx.results.write(result))
+    await asyncio.gather(  # the store first: its write is what a waiting client sees
+        ctx.results.write(result),
+        ctx.publish(catalogue.RESULTS, doc.id.encode(), encode(result), forward_headers(msg)))
     log.info("stage.done", provider=extraction.provider, ms=elapsed_ms)
 
 

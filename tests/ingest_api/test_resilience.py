@@ -53,6 +53,22 @@ def test_rate_limit_holds_across_two_api_processes(api_settings, spawn):
     assert httpx.get(f"{bases[1]}/v1/schemas", headers=ACME).status_code == 200
 
 
+def test_uploads_over_the_limit_are_429_whatever_their_body(api_settings):
+    """The upload checks its limit while reading the body; the verdict still comes first."""
+    key = f"hooli-{uuid.uuid4().hex}"
+    limited = api_settings.model_copy(update={
+        "rate_limit_per_minute": 1, "rate_limit_burst": 2,
+        "api_keys": f"{api_settings.api_keys},hooli:{key}"})
+    headers = {"X-API-Key": key}
+    bad = {"file": ("invoice.pdf", b"MZ not a pdf", "application/pdf")}
+    with TestClient(create_app(limited)) as client:
+        answers = [post(client, headers).status_code for _ in range(3)]
+        over = client.post("/v1/documents", files=bad, headers=headers)
+    assert answers == [202, 202, 429]
+    assert over.status_code == 429 and over.json()["error"]["code"] == "rate_limited"
+    assert int(over.headers["Retry-After"]) >= 1
+
+
 def test_redis_down_is_503_store_unavailable(api_settings):
     dead = api_settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"})
     with TestClient(create_app(dead)) as client:
