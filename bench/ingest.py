@@ -35,13 +35,13 @@ async def compare(ours: str, bare: str, n: int, concurrency: int, rounds: int,
     rates: dict[str, list[float]] = {"ours": [], "bare": []}
     accept: dict[str, list[float]] = {"ours": [], "bare": []}
     errors = {"ours": 0, "bare": 0}
-    for name, url in (("ours", ours), ("bare", bare)):  # untimed: pools filled, code paths warm
-        first = start + (2 * rounds + (name == "bare")) * (n + 100)  # past the timed rounds' docs
-        await _round(url, docmix.mix(n // 2 + concurrency, first), concurrency)
+    warm = docmix.mix(n // 2 + concurrency, start + rounds * (n + 100))  # past the rounds' docs
+    for url in (ours, bare):  # untimed: pools filled, code paths warm
+        await _round(url, warm, concurrency)
     for r in range(rounds):
+        docs = docmix.mix(n + concurrency, start + r * (n + 100))  # the same bytes for both
         order = (("ours", ours), ("bare", bare))
         for name, url in order if r % 2 == 0 else order[::-1]:  # drift favours neither
-            docs = docmix.mix(n + concurrency, start + (2 * r + (name == "bare")) * (n + 100))
             rate, sent = await _round(url, docs, concurrency)
             rates[name].append(rate)
             accept[name] += [s.accept_ms for s in sent if s.status == 202]

@@ -33,7 +33,7 @@ class Scale:
 
 SCALES = {
     "small": Scale(sequential=45, saturate=240, paced=80, burst=500, ocr=24, pre_docs=20,
-                   pre_rounds=7, ingest=480, ingest_rounds=5),
+                   pre_rounds=7, ingest=480, ingest_rounds=7),
     "full": Scale(sequential=120, saturate=800, paced=300, burst=500, ocr=90, pre_docs=40,
                   pre_rounds=7, ingest=1000, ingest_rounds=5),
 }
