@@ -214,7 +214,7 @@ def test_disagreement_message_names_each_wrong_claim() -> None:
     assert "declared type says image/png" in caught.value.message
 
 
-@pytest.mark.parametrize("target", ["pymupdf.open", "magic.from_buffer"])
+@pytest.mark.parametrize("target", ["mupdf.fz_open_document_with_stream", "magic.from_buffer"])
 def test_parser_crash_is_invalid_document(monkeypatch: pytest.MonkeyPatch, target: str) -> None:
     def crash(*args, **kwargs):
         raise RuntimeError("parser blew up")
