@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import tracemalloc
 import warnings
@@ -81,6 +82,19 @@ async def test_valid_document_is_accepted(case: ValidCase) -> None:
         assert (info.width, info.height) == (96, 64)
     else:
         assert info.width is info.height is None
+
+
+async def test_checks_take_turns_without_blocking_the_event_loop() -> None:
+    """While a large document's check holds the turn (in a thread), a small upload waits for it
+    in a thread as well: MuPDF never runs on two threads, the event loop never stops."""
+    validation._TURN.acquire()
+    try:
+        waiting = asyncio.create_task(validate(pdf_bytes(2), "doc.pdf", "application/pdf"))
+        await asyncio.sleep(0.2)  # returns only if the loop is free
+        assert not waiting.done()
+    finally:
+        validation._TURN.release()
+    assert (await asyncio.wait_for(waiting, 10)).info.pages == 2
 
 
 async def test_read_limited_returns_everything_up_to_the_limit() -> None:
