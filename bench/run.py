@@ -147,6 +147,11 @@ def summary(result: dict) -> str:
                 t = result["targets"][key]
                 verdict = f"  target {t['target']}: {'met' if t['met'] else 'MISSED'}"
             lines.append(f"  {key:26s} {result[key]}{verdict}")
+    refused = {"ingest uploads": result.get("ingest", {}).get("errors", {}).get("ours", 0),
+               "burst uploads": result.get("pipeline", {}).get("burst", {}).get("rejected", 0)}
+    for what, count in refused.items():
+        if count:  # the stack refused uploads it should have taken: the figures are suspect
+            lines.append(f"  WARNING: {count} {what} not answered 202 (see the logs)")
     if "sync_baseline" in result:
         s = result["sync_baseline"]
         lines.append(f"  sync peer (guide)          {s['docs_per_s']} docs/s, "
