@@ -24,7 +24,7 @@ from bench.stack import Procs, StackConfig, delete_topics, make_topics
 from bench.stats import r1
 
 
-def _extra(root: str, env: str) -> tuple[tuple[str, str], ...]:
+def b_environment(root: str, env: str) -> tuple[tuple[str, str], ...]:
     pairs = [tuple(item.split("=", 1)) for item in env.split(",") if "=" in item]
     if root:
         pairs.append(("PYTHONPATH", str(Path(root).resolve())))
@@ -62,7 +62,8 @@ async def _interleave(urls: dict[str, str], redis_url: str, fake: str, n: int) -
 def main() -> None:
     n = int(os.environ.get("BENCH_AB_N", "60"))
     base = StackConfig(latency_ms=float(os.environ.get("BENCH_LATENCY_MS", "500")))
-    b_extra = _extra(os.environ.get("BENCH_AB_ROOT", ""), os.environ.get("BENCH_AB_ENV", ""))
+    b_extra = b_environment(os.environ.get("BENCH_AB_ROOT", ""),
+                            os.environ.get("BENCH_AB_ENV", ""))
     configs = {"A": base.fresh(), "B": base.fresh(extra=b_extra)}
     logdir = Path(tempfile.mkdtemp(prefix="doc-extractor-ab-"))
     with Procs(logdir) as procs:

@@ -21,7 +21,7 @@ from pathlib import Path
 from statistics import median
 
 from bench import docs as docmix
-from bench.ab import _extra
+from bench.ab import b_environment
 from bench.client import api_client, post_all
 from bench.stack import API_KEY, Procs, StackConfig, delete_topics, make_topics
 from bench.stats import r1
@@ -51,7 +51,7 @@ async def _turn(url: str, pid: int, warm: list[docmix.Doc], timed: list[docmix.D
 def main() -> None:
     n = int(os.environ.get("BENCH_AB_N", "2000"))
     pairs = int(os.environ.get("BENCH_AB_PAIRS", "3"))
-    extras = {"A": (), "B": _extra(os.environ.get("BENCH_AB_ROOT", ""),
+    extras = {"A": (), "B": b_environment(os.environ.get("BENCH_AB_ROOT", ""),
                                    os.environ.get("BENCH_AB_ENV", ""))}
     docs = docmix.mix(n + 200, 30_000_000)
     logdir = Path(tempfile.mkdtemp(prefix="doc-extractor-edge-ab-"))

@@ -51,7 +51,7 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
     prepared = Prepared(
         id=doc.id, tenant=doc.tenant, schema=schema.name, schema_def=schema,
         filename=doc.filename, content_type=doc.content_type, pages_blob=pages_key(doc.id),
-        image_blobs=[key for key in blobs if key != pages_key(doc.id)],
+        image_blobs=[page.image_blob for page in pages if page.image_blob],
         page_count=len(pages), submitted_at=doc.submitted_at,
         timings_ms={"preprocess": round((time.perf_counter() - started) * 1000, 1)},
     )
