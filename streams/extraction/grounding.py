@@ -27,11 +27,12 @@ from typing import Any
 
 from streams.document import BBox, Citation, Extraction, Page
 from streams.extraction import labels as L
-from streams.extraction.layout import Block, Layout, build_layout, union
+from streams.extraction.layout import Block, build_layout, union
 from streams.extraction.normalize import CODES, find_amounts, find_currencies, find_dates
 
 DEFAULT_PRIOR = 0.5
 FUZZY_RATIO = 0.8
+TYPED = ("number", "date", "currency")  # values looked up by what they are, not as text
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _HINTS = {
     "total": L.TOTAL[2], "subtotal": L.SUBTOTAL[2], "tax": L.TAX[2], "date": L.DATE[2],
@@ -79,28 +80,28 @@ def _kind(value: Any, name: str) -> str:
 
 
 class Index:
-    """A document's layout, with each block's amounts, dates or currencies parsed once.
+    """A document's layout, with every amount, date and currency in it found once.
 
     A typed value is then looked up by value instead of every block being re-parsed for it.
+    Building it is most of grounding's work, and needs only the pages: the extract stage
+    builds it while the model is still answering.
     """
 
-    def __init__(self, layout: Layout) -> None:
-        self.layout = layout
-        self.blocks = layout.blocks
+    def __init__(self, pages: list[Page]) -> None:
+        self.layout = build_layout(pages)
+        self.blocks = self.layout.blocks
         self.pieces = [[_squeeze(w.text) for w in b.words] for b in self.blocks]
         self.joined = ["".join(pieces) for pieces in self.pieces]
-        self._spans: dict[str, dict[Any, list[tuple[Block, int, int]]]] = {}
+        self._hits: dict[str, dict[Any, list[Hit]]] = {kind: {} for kind in TYPED}
+        for block in self.blocks:
+            for kind, by_value in self._hits.items():
+                for start, end, found in _parse(kind, block.text):
+                    hit = Hit(block.page, block.span_bbox(start, end), True, block.row)
+                    by_value.setdefault(found, []).append(hit)
 
     def typed_hits(self, kind: str, value: Any) -> list[Hit]:
-        if kind not in self._spans:
-            by_value: dict[Any, list[tuple[Block, int, int]]] = {}
-            self._spans[kind] = by_value
-            for block in self.blocks:
-                for start, end, found in _parse(kind, block.text):
-                    by_value.setdefault(found, []).append((block, start, end))
         key = _decimal(value) if kind == "number" else value
-        return [Hit(b.page, b.span_bbox(s, e), True, b.row)
-                for b, s, e in self._spans[kind].get(key, [])]
+        return self._hits[kind].get(key, [])
 
 
 def _parse(kind: str, text: str) -> list[tuple[int, int, Any]]:
@@ -191,8 +192,8 @@ def _search(index: Index, name: str, value: Any) -> list[Hit]:
     target = _squeeze(str(value))
     if not target:
         return []
-    hits = [h for b, pieces, joined in zip(index.blocks, index.pieces, index.joined, strict=True)
-            for h in _text_hits(b, pieces, joined, target)]
+    hits = [h for i in [i for i, joined in enumerate(index.joined) if target in joined]
+            for h in _text_hits(index.blocks[i], index.pieces[i], index.joined[i], target)]
     if hits or len(target) < 4:
         return hits
     # nothing verbatim: try near-misses (OCR errors)
@@ -254,9 +255,12 @@ def _citations(hits: list[Hit]) -> list[Citation]:
     return [Citation(page=p, bbox=union(boxes)) for p, boxes in sorted(by_page.items())]
 
 
-def ground(extraction: Extraction, pages: list[Page]) -> Extraction:
-    """Citations for every non-null value and confidences from where (if) it was found."""
-    index = Index(build_layout(pages))
+def ground(extraction: Extraction, pages: list[Page], index: Index | None = None) -> Extraction:
+    """Citations for every non-null value and confidences from where (if) it was found.
+
+    `index` is `Index(pages)` when the caller built it already.
+    """
+    index = index or Index(pages)
     confidence: dict[str, float] = {}
     citations: dict[str, list[Citation]] = {}
     for name, value in extraction.data.items():

@@ -6,15 +6,19 @@ rules found no confident vendor, then ground every value.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from config.schemas import SchemaDef
 from streams.document import Extraction, Page, Word
-from streams.extraction.grounding import ground
+from streams.extraction.grounding import Index, ground
 from streams.extraction.local import extract_local
 from streams.ocr import ocr_image, ocr_pdf_images, words_text
 
+# How long a model's request gets to leave before grounding's index is built on the event loop
+# beside it: the request is sent within a few milliseconds; a model answers in hundreds.
+HEAD_START_S = 0.02
 RunCpu = Callable[..., Awaitable[Any]]  # runs fn(*args) off the event loop
 LoadSource = Callable[[], Awaitable[bytes | None]]
 
@@ -37,8 +41,14 @@ async def extract_pages(pages: list[Page], images: dict[int, bytes], schema: Sch
         for page in pages:
             if page.source == "image" and not page.words and page.number in images:
                 page.words, page.text = await run_cpu(ocr_words, images[page.number])
-    extraction = await chain.extract(pages, schema, images)
+    asking = asyncio.ensure_future(chain.extract(pages, schema, images))
+    try:  # grounding's index is most of its work and needs only the pages: build it meanwhile
+        answered, _ = await asyncio.wait({asking}, timeout=HEAD_START_S)
+        index = None if answered else Index(pages)  # the local extractor answers at once
+        extraction = await asking
+    finally:
+        asking.cancel()  # a no-op once answered; a cancelled stage leaves no call running
     if ocr and needs_image_text(extraction, pages) and (pdf := await load_pdf()):
         pages = await run_cpu(ocr_pdf_images, pdf, pages)
-        extraction = extract_local(pages, schema)
-    return ground(extraction, pages)
+        return ground(extract_local(pages, schema), pages)
+    return ground(extraction, pages, index)

@@ -1,0 +1,87 @@
+"""The extract stage's logic builds grounding's index while the model answers, not after."""
+
+import asyncio
+
+import pytest
+
+from config.schemas import BUILTIN
+from streams.document import Extraction
+from streams.extraction import run
+from streams.extraction.grounding import ground
+from tests.streams.docgen import make_pdf, pages_of
+
+LAYOUT = [(60, 60, "ACME TRADING GMBH", 14), (60, 90, "Rechnungsnr. R-4471"),
+          (300, 400, "Gesamtbetrag"), (420, 400, "1.234,56 €")]
+ANSWER = {"vendor": "Acme Trading GmbH", "invoice_number": "R-4471", "total": "1234.56"}
+
+
+class SlowChain:
+    """A provider chain whose model takes `delay` seconds; records when it answered."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.answered = False
+        self.cancelled = False
+
+    async def extract(self, pages, schema, images) -> Extraction:
+        try:
+            await asyncio.sleep(self.delay)
+        except asyncio.CancelledError:
+            self.cancelled = True
+            raise
+        self.answered = True
+        return Extraction(data=dict(ANSWER), provider="groq", model="m")
+
+
+@pytest.fixture
+def built(monkeypatch):
+    """Each Index the stage builds, with whether the model had answered by then."""
+    seen: list[bool] = []
+    real = run.Index
+
+    def recording(chain):
+        def make(pages):
+            seen.append(chain.answered)
+            return real(pages)
+        monkeypatch.setattr(run, "Index", make)
+        return seen
+    return recording
+
+
+async def _extract(chain, pages):
+    async def no_pdf():
+        return None
+    return await run.extract_pages(pages, {}, BUILTIN["invoice"], chain, ocr=False,
+                                   run_cpu=None, load_pdf=no_pdf)
+
+
+async def test_index_is_built_while_the_model_is_still_answering(built):
+    pages = pages_of(make_pdf(LAYOUT))
+    chain = SlowChain(delay=0.2)
+    seen = built(chain)
+    out = await _extract(chain, pages)
+    assert seen == [False]  # once, before the answer
+    expected = ground(Extraction(data=dict(ANSWER), provider="groq", model="m"), pages)
+    assert out.citations == expected.citations and out.confidence == expected.confidence
+    assert out.confidence["total"] >= 0.6  # found on the page
+
+
+async def test_an_answer_that_comes_at_once_is_grounded_as_before(built):
+    pages = pages_of(make_pdf(LAYOUT))
+    chain = SlowChain(delay=0)
+    seen = built(chain)
+    out = await _extract(chain, pages)
+    assert seen == []  # no index ahead of time: ground made its own
+    assert out.citations["vendor"]
+
+
+async def test_a_cancelled_stage_cancels_its_model_call():
+    pages = pages_of(make_pdf(LAYOUT))
+    chain = SlowChain(delay=5)
+    task = asyncio.ensure_future(_extract(chain, pages))
+    await asyncio.sleep(run.HEAD_START_S / 4)  # inside the head start: asyncio.wait cancels nothing
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await asyncio.sleep(0)
+    assert chain.cancelled and not chain.answered
