@@ -8,12 +8,15 @@ import time
 import httpx
 import httpx2
 import pytest
+from groq._utils import async_maybe_transform
+from groq.types.chat.completion_create_params import CompletionCreateParams
 
 from config.errors import ProviderError, ProviderRateLimited, ProviderTimeout
 from config.schemas import INVOICE
-from streams.extraction.providers.groq import GroqProvider
+from streams.extraction.providers.base import Repair
+from streams.extraction.providers.groq import MODES, GroqProvider, chat_body
 from streams.extraction.providers.mistral import MistralProvider
-from streams.extraction.providers.prompts import REPAIR_MARKER
+from streams.extraction.providers.prompts import REPAIR_MARKER, build_messages, chunk_pages
 from tests.fakes.fixtures import INVOICE_TEXT, jpeg, page
 
 PROVIDERS = {"groq": GroqProvider, "mistral": MistralProvider}
@@ -212,3 +215,16 @@ async def test_http_clients_are_injectable(fake, make_settings):
         mistral = MistralProvider(settings, http_client=client2)
         await mistral.extract([page(1, INVOICE_TEXT)], INVOICE, {})
     assert seen == ["/openai/v1/chat/completions", "/v1/chat/completions"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("scanned", [False, True])
+async def test_groq_body_is_what_the_sdk_create_would_send(mode, scanned):
+    """GroqProvider posts its body as is; the SDK's create() would transform it first."""
+    pages = [page(1, "" if scanned else INVOICE_TEXT, "image" if scanned else "text")]
+    images = {1: jpeg("ACME GmbH")} if scanned else {}
+    repair = Repair(errors={"total": "not a decimal"}, previous={"total": "x"})
+    [chunk] = chunk_pages(pages, images)
+    messages = build_messages(chunk, INVOICE, repair)
+    body = chat_body("some-model", messages, mode, INVOICE)
+    assert await async_maybe_transform(body, CompletionCreateParams) == body
