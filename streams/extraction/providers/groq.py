@@ -51,7 +51,8 @@ def chat_body(model: str, messages: list[dict[str, Any]], mode: str,
     Sent with the client's own `post` (retries, errors and the typed `ChatCompletion` as for
     `create`): `create` first walks every message and the whole JSON schema against its typed
     params to rename aliased keys, which chat has none of (test_providers checks that it leaves
-    this body as it is). That walk cost ~6 ms a call here, on every document's path.
+    this body as it is). That walk took 5.5-6.8 ms a call on the bench's Xeon machine, on every
+    document's path (BENCHMARKS.md).
     """
     return {"model": model, "messages": messages,
             "response_format": response_format(mode, schema), "temperature": 0}
