@@ -192,8 +192,8 @@ def _search(index: Index, name: str, value: Any) -> list[Hit]:
     target = _squeeze(str(value))
     if not target:
         return []
-    hits = [h for i in [i for i, joined in enumerate(index.joined) if target in joined]
-            for h in _text_hits(index.blocks[i], index.pieces[i], index.joined[i], target)]
+    hits = [h for b, pieces, joined in zip(index.blocks, index.pieces, index.joined, strict=True)
+            if target in joined for h in _text_hits(b, pieces, joined, target)]
     if hits or len(target) < 4:
         return hits
     # nothing verbatim: try near-misses (OCR errors)
