@@ -19,10 +19,12 @@ gets the mean of its items' field confidences; item fields are keyed `line_items
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from difflib import SequenceMatcher
 from functools import lru_cache
+from itertools import accumulate
 from typing import Any
 
 from streams.document import BBox, Citation, Extraction, Page
@@ -92,6 +94,7 @@ class Index:
         self.blocks = self.layout.blocks
         self.pieces = [[_squeeze(w.text) for w in b.words] for b in self.blocks]
         self.joined = ["".join(pieces) for pieces in self.pieces]
+        self.offsets = [list(accumulate(map(len, pieces), initial=0)) for pieces in self.pieces]
         self._hits: dict[str, dict[Any, list[Hit]]] = {kind: {} for kind in TYPED}
         for block in self.blocks:
             for kind, by_value in self._hits.items():
@@ -112,29 +115,28 @@ def _parse(kind: str, text: str) -> list[tuple[int, int, Any]]:
     return list(find_currencies(text))
 
 
-def _text_hits(block: Block, pieces: list[str], joined: str, target: str) -> list[Hit]:
+def _text_hits(block: Block, offsets: list[int], joined: str, target: str) -> list[Hit]:
     """Case/space-insensitive occurrences (exact when they start and end on word edges).
 
-    `pieces` are the block's squeezed words, `joined` their concatenation.
+    `joined` is the block's squeezed words run together, `offsets` where each starts, then its end.
     """
-    start = joined.find(target)
-    if start < 0:
-        return []
-    starts, pos = [], 0
-    for piece in pieces:
-        starts.append(pos)
-        pos += len(piece)
-    edges = set(starts) | {pos}
+    words = len(offsets) - 1
     hits = []
+    start = joined.find(target)
     while start >= 0:
         end = start + len(target)
-        first = max(i for i, s in enumerate(starts) if s <= start)
-        last = max(i for i, s in enumerate(starts) if s < end)
-        words = block.words[first:last + 1]
-        aligned = start in edges and end in edges
-        hits.append(Hit(block.page, union([w.bbox for w in words]), aligned, block.row))
+        first = bisect_right(offsets, start, 0, words) - 1
+        last = bisect_left(offsets, end, 0, words) - 1
+        aligned = _on_edge(offsets, start) and _on_edge(offsets, end)
+        box = union([w.bbox for w in block.words[first:last + 1]])
+        hits.append(Hit(block.page, box, aligned, block.row))
         start = joined.find(target, start + 1)
     return hits
+
+
+def _on_edge(offsets: list[int], pos: int) -> bool:
+    i = bisect_left(offsets, pos)
+    return i < len(offsets) and offsets[i] == pos
 
 
 def _fuzzy_hits(block: Block, pieces: list[str], target: str,
@@ -192,8 +194,8 @@ def _search(index: Index, name: str, value: Any) -> list[Hit]:
     target = _squeeze(str(value))
     if not target:
         return []
-    hits = [h for b, pieces, joined in zip(index.blocks, index.pieces, index.joined, strict=True)
-            if target in joined for h in _text_hits(b, pieces, joined, target)]
+    hits = [h for b, offsets, joined in zip(index.blocks, index.offsets, index.joined, strict=True)
+            if target in joined for h in _text_hits(b, offsets, joined, target)]
     if hits or len(target) < 4:
         return hits
     # nothing verbatim: try near-misses (OCR errors)
@@ -226,7 +228,9 @@ def locate(index: Index, name: str, value: Any, prior: list[Citation] | None = N
 
 def _choose(index: Index, name: str, hits: list[Hit], prior: list[Citation] | None,
             near: tuple[int, bool] | None) -> Hit:
-    hint = _hint(name)
+    """The best occurrence: exact, in the extractor's citation, near `near`, labelled, first.
+
+    The label test (rows around the hit: the costly key) only breaks ties on the others."""
 
     def rank(hit: Hit) -> tuple:
         cited = any(c.page == hit.page and _overlaps(c.bbox, hit.bbox) for c in prior or [])
@@ -235,9 +239,15 @@ def _choose(index: Index, name: str, hits: list[Hit], prior: list[Citation] | No
             row, after = near
             placed = hit.row > row if after else 0
             distance = abs(hit.row - row)
-        return (hit.exact, cited, placed, -distance, _labelled(index, hit, hint), -hit.row)
+        return (hit.exact, cited, placed, -distance)
 
-    return max(hits, key=rank)
+    ranks = [rank(hit) for hit in hits]
+    best = max(ranks)
+    tied = [hit for hit, r in zip(hits, ranks, strict=True) if r == best]
+    if len(tied) == 1:
+        return tied[0]
+    hint = _hint(name)
+    return max(tied, key=lambda hit: (_labelled(index, hit, hint), -hit.row))
 
 
 def _confidence(quality: str, prior: float) -> float:
