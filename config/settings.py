@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     worker_metrics_port: int = 0  # >0: the worker serves /metrics on 127.0.0.1 at this port
     worker_metrics_host: str = "127.0.0.1"
     redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_max_connections: int = Field(default=100, ge=1)  # per process; more callers wait
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000

@@ -7,9 +7,9 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI
-from redis.asyncio import Redis
 from starlette.middleware.gzip import GZipMiddleware
 
+from config.redis_pool import connect
 from config.settings import Settings
 from ingest_api import errors
 from ingest_api.auth import KeyRing
@@ -34,9 +34,8 @@ def create_app(settings: Settings, *, metrics: Metrics | None = None) -> FastAPI
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        redis = Redis.from_url(settings.redis_url, decode_responses=False,
-                               socket_timeout=5, socket_connect_timeout=3,
-                               health_check_interval=30)
+        redis = connect(settings, decode_responses=False, socket_timeout=5,
+                        socket_connect_timeout=3, health_check_interval=30)
         edge = Edge(
             settings=settings, metrics=metrics, redis=redis,
             keyring=KeyRing(settings.key_hashes, allow_anonymous=anonymous),

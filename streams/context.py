@@ -12,6 +12,7 @@ import structlog
 from redis.asyncio import Redis
 
 from config.errors import ExtractorError
+from config.redis_pool import connect
 from config.settings import Settings
 from streams.blobstore import RedisBlobStore
 from streams.metrics import Metrics
@@ -31,7 +32,7 @@ class StageContext:
                  redis: Redis | None = None, chain=None) -> None:
         self.settings = settings
         self.metrics = metrics or Metrics()
-        self.redis = redis or Redis.from_url(settings.redis_url, decode_responses=False)
+        self.redis = redis or connect(settings, decode_responses=False)
         self.blobs = RedisBlobStore(self.redis)
         self.results = ResultStore(self.redis, settings.result_ttl_seconds)
         self.schemas = SchemaRegistry(self.redis)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import threading
@@ -67,6 +68,24 @@ def test_uploads_over_the_limit_are_429_whatever_their_body(api_settings):
     assert answers == [202, 202, 429]
     assert over.status_code == 429 and over.json()["error"]["code"] == "rate_limited"
     assert int(over.headers["Retry-After"]) >= 1
+
+
+def test_more_uploads_in_flight_than_redis_connections_wait_for_one(api_settings):
+    """A burst beyond REDIS_MAX_CONNECTIONS queues for connections: no 503 from a healthy Redis."""
+    app = create_app(api_settings.model_copy(update={"redis_max_connections": 2}))
+
+    async def burst() -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
+            files = [{"file": ("invoice.pdf", invoice_pdf([f"Invoice Number: BURST-{n}"]),
+                               "application/pdf")} for n in range(12)]
+            answers = await asyncio.gather(*(http.post("/v1/documents", headers=ACME, files=f)
+                                             for f in files))
+        return [answer.status_code for answer in answers]
+
+    with TestClient(app) as client:  # runs the lifespan; the burst runs on the app's own loop
+        assert client.portal is not None
+        assert client.portal.call(burst) == [202] * 12
 
 
 def test_redis_down_is_503_store_unavailable(api_settings):
