@@ -36,7 +36,11 @@ async def extract_one(path: Path, schema_name: str, settings: Settings) -> dict:
     """The contract's result JSON for one file extracted in this process."""
     schema = load_schema(schema_name)
     started = time.perf_counter()
-    extraction = await extract_file(path, schema, settings, _chain(settings))
+    chain = _chain(settings)
+    try:
+        extraction = await extract_file(path, schema, settings, chain)
+    finally:
+        await chain.aclose()
     result = Result(
         id=uuid.uuid4().hex, schema=schema.name, status=Status.completed,
         data=extraction.data, confidence=extraction.confidence,
@@ -61,5 +65,8 @@ async def evaluate(directory: Path, schema_name: str | None, settings: Settings)
         return future.result()
 
     loop = asyncio.get_running_loop()
-    report = await asyncio.to_thread(run_eval, directory, extract, schema_name)
+    try:
+        report = await asyncio.to_thread(run_eval, directory, extract, schema_name)
+    finally:
+        await chain.aclose()
     return format_report(report)

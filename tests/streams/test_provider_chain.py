@@ -34,10 +34,21 @@ def sample(metrics: Metrics, name: str, **labels: str) -> float | None:
     return metrics.registry.get_sample_value(name, labels)
 
 
+CHAINS: list[ProviderChain] = []  # closed after each test, as the worker closes its own
+
+
+@pytest.fixture(autouse=True)
+async def close_chains():
+    yield
+    while CHAINS:
+        await CHAINS.pop().aclose()
+
+
 def chain_for(make_settings, providers: str, clock=None, **overrides):
     metrics = Metrics()
     settings = make_settings(extraction_providers=providers, **overrides)
-    return ProviderChain(settings, metrics, clock=clock or Clock()), metrics
+    CHAINS.append(ProviderChain(settings, metrics, clock=clock or Clock()))
+    return CHAINS[-1], metrics
 
 
 def user_text(request) -> str:
@@ -46,12 +57,13 @@ def user_text(request) -> str:
 
 
 def test_providers_without_a_key_are_skipped(make_settings):
-    full = ProviderChain(make_settings(), Metrics())
+    CHAINS.extend([ProviderChain(make_settings(), Metrics()),
+                   ProviderChain(make_settings(groq_api_key=""), Metrics()),
+                   ProviderChain(make_settings(groq_api_key="", mistral_api_key="",
+                                               extraction_providers="groq,mistral"), Metrics())])
+    full, keyless, nothing = CHAINS
     assert full.names == ["groq", "mistral", "local"]
-    keyless = ProviderChain(make_settings(groq_api_key=""), Metrics())
     assert keyless.names == ["mistral", "local"]
-    nothing = ProviderChain(make_settings(groq_api_key="", mistral_api_key="",
-                                          extraction_providers="groq,mistral"), Metrics())
     assert nothing.names == ["local"]  # last resort even when not listed
 
 
