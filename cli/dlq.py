@@ -36,8 +36,7 @@ def dlq_list() -> None:
               "this ISO time, e.g. 2026-11-29T10:00:00+00:00")
 def dlq_replay(reason: str | None, since: str | None) -> None:
     """Re-publish dead letters to their original topic (each at most once)."""
-    from redis.asyncio import Redis
-
+    from config.redis_pool import connect
     from streams.dlq import read_all, replay
 
     settings = get_settings()
@@ -47,7 +46,7 @@ def dlq_replay(reason: str | None, since: str | None) -> None:
         letters = [d for d in await read_all(settings)
                    if (reason is None or d.reason == reason)
                    and (cutoff is None or (d.failed_at and d.failed_at >= cutoff))]
-        redis = Redis.from_url(settings.redis_url)
+        redis = connect(settings)
         try:
             return await replay(settings, letters, redis)
         finally:

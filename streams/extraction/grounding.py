@@ -230,7 +230,8 @@ def _choose(index: Index, name: str, hits: list[Hit], prior: list[Citation] | No
             near: tuple[int, bool] | None) -> Hit:
     """The best occurrence: exact, in the extractor's citation, near `near`, labelled, first.
 
-    The label test (rows around the hit: the costly key) only breaks ties on the others."""
+    The label test (rows around the hit: the costly key) only breaks ties on the others.
+    """
 
     def rank(hit: Hit) -> tuple:
         cited = any(c.page == hit.page and _overlaps(c.bbox, hit.bbox) for c in prior or [])
