@@ -1,12 +1,20 @@
-"""What the run ran on: cores, CPU, memory, Python, Kafka, and how busy the machine was."""
+"""What the run ran on: cores, CPU, memory, Python, Kafka, how busy and how fast the machine was.
+
+Two speed figures make runs on different hosts of the same kind comparable: a plain Python loop
+(single-thread speed) and a round trip to another process after an idle gap (what every step of
+a document's path pays when documents go one at a time) and back to back.
+"""
 
 from __future__ import annotations
 
 import glob
+import multiprocessing
 import os
 import platform
 import re
+import time
 from pathlib import Path
+from statistics import median
 
 from bench.stack import ROOT
 
@@ -53,7 +61,46 @@ def load_average() -> list[float]:
         return []
 
 
+def python_loop_s() -> float:
+    """Seconds for a plain loop of 10^7 additions inside a function (single-thread speed)."""
+    started, total = time.perf_counter(), 0
+    for i in range(10_000_000):
+        total += i
+    return round(time.perf_counter() - started, 2)
+
+
+def _echo(conn) -> None:
+    while data := conn.recv_bytes():
+        conn.send_bytes(data)
+
+
+def round_trip_ms(gap_s: float = 0.5, n: int = 10) -> dict[str, float]:
+    """Median ms for a byte to a child process and back: after `gap_s` idle, and back to back."""
+    parent, child = multiprocessing.Pipe()
+    echo = multiprocessing.get_context("fork").Process(target=_echo, args=(child,), daemon=True)
+    echo.start()
+
+    def once() -> float:
+        started = time.perf_counter()
+        parent.send_bytes(b"x")
+        parent.recv_bytes()
+        return (time.perf_counter() - started) * 1000
+
+    try:
+        once()
+        idle = []
+        for _ in range(n):
+            time.sleep(gap_s)
+            idle.append(once())
+        busy = [once() for _ in range(200)]
+    finally:
+        parent.send_bytes(b"")
+        echo.join(5)
+    return {"idle": round(median(idle), 3), "busy": round(median(busy), 3)}
+
+
 def describe() -> dict:
     return {"cpus": os.cpu_count(), "cpu_model": cpu_model(), "memory_gib": memory_gib(),
             "python": platform.python_version(), "kafka": kafka_version(),
-            "os": f"{platform.system()} {platform.release()}", "load_average": load_average()}
+            "os": f"{platform.system()} {platform.release()}", "load_average": load_average(),
+            "python_loop_s": python_loop_s(), "round_trip_ms": round_trip_ms()}
