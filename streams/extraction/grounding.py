@@ -127,16 +127,11 @@ def _text_hits(block: Block, offsets: list[int], joined: str, target: str) -> li
         end = start + len(target)
         first = bisect_right(offsets, start, 0, words) - 1
         last = bisect_left(offsets, end, 0, words) - 1
-        aligned = _on_edge(offsets, start) and _on_edge(offsets, end)
+        aligned = offsets[first] == start and offsets[last + 1] == end
         box = union([w.bbox for w in block.words[first:last + 1]])
         hits.append(Hit(block.page, box, aligned, block.row))
         start = joined.find(target, start + 1)
     return hits
-
-
-def _on_edge(offsets: list[int], pos: int) -> bool:
-    i = bisect_left(offsets, pos)
-    return i < len(offsets) and offsets[i] == pos
 
 
 def _fuzzy_hits(block: Block, pieces: list[str], target: str,
