@@ -29,13 +29,14 @@ class Scale:
     pre_rounds: int
     ingest: int  # uploads per ingest round
     ingest_rounds: int
+    warm_messages: int  # sent one at a time to the broker before anything is measured
 
 
 SCALES = {
     "small": Scale(sequential=45, saturate=240, paced=80, burst=500, ocr=24, pre_docs=20,
-                   pre_rounds=7, ingest=480, ingest_rounds=7),
+                   pre_rounds=7, ingest=480, ingest_rounds=7, warm_messages=20_000),
     "full": Scale(sequential=120, saturate=800, paced=300, burst=500, ocr=90, pre_docs=40,
-                  pre_rounds=7, ingest=1000, ingest_rounds=5),
+                  pre_rounds=7, ingest=1000, ingest_rounds=5, warm_messages=60_000),
 }
 BURST_CONCURRENCY = 100
 UPLOAD_CONCURRENCY = 16
