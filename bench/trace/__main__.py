@@ -5,7 +5,9 @@ PYTHONPATH, whose sitecustomize wraps the steps it lists and logs their start an
 BENCH_TRACE_N documents (30 by default) one at a time and prints, per kind, the median start
 and duration of every step in ms from the upload's start, then the Kafka hops split into
 broker (publish until the consumer thread has the fetch) and Faust (until the agent has it);
-hop 3 is documents.results to the store agent, off the path a client waits on.
+hop 3 is documents.results to the store agent, off the path a client waits on. The
+`completed` line is when the client has the completed event, against when the worker's final
+store write returns.
 The probe's own writes add a little to every step: compare steps, not totals, with make bench.
 """
 
@@ -68,6 +70,11 @@ def report(rows, spans: dict[str, list[Span]]) -> str:
             fetch = fetched[min(bisect.bisect(fetched, sent), len(fetched) - 1)]
             hops[f"hop {hop}: publish -> consumer thread has it"].append((fetch - sent) * 1e3)
             hops[f"hop {hop}: consumer thread -> agent"].append((arrived - fetch) * 1e3)
+        if (done := events.get("event.completed")) is not None:
+            writes = [t1 for t0, t1, n in mine if n == "ResultStore.write" and t0 <= done]
+            if writes:  # the last write begun before the event is the one that published it
+                hops["completed: final write returns -> client has the event"].append(
+                    (done - writes[-1]) * 1e3)
     lines = []
     for kind in docmix.KINDS:
         lines.append(f"== {kind}: start, duration (ms from the upload's start; medians)")
