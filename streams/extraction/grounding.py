@@ -181,7 +181,7 @@ def _hint(name: str) -> re.Pattern[str] | None:
     return L.rx(*words) if words else None
 
 
-def _search(index: Index, name: str, value: Any) -> list[Hit]:
+def _verbatim(index: Index, name: str, value: Any) -> list[Hit]:
     """Where `value` occurs, compared as what it is (number, date, code, text)."""
     kind = _kind(value, name)
     if kind != "text":
@@ -189,11 +189,15 @@ def _search(index: Index, name: str, value: Any) -> list[Hit]:
     target = _squeeze(str(value))
     if not target:
         return []
-    hits = [h for b, offsets, joined in zip(index.blocks, index.offsets, index.joined, strict=True)
+    return [h for b, offsets, joined in zip(index.blocks, index.offsets, index.joined, strict=True)
             if target in joined for h in _text_hits(b, offsets, joined, target)]
-    if hits or len(target) < 4:
-        return hits
-    # nothing verbatim: try near-misses (OCR errors)
+
+
+def _near_misses(index: Index, name: str, value: Any) -> list[Hit]:
+    """Near-misses of a text value (OCR errors); the costly search, so only where needed."""
+    target = _squeeze(str(value))
+    if _kind(value, name) != "text" or len(target) < 4:
+        return []
     matcher = SequenceMatcher(None, "", target)  # analyses the target once
     return [h for b, pieces in zip(index.blocks, index.pieces, strict=True)
             for h in _fuzzy_hits(b, pieces, target, matcher)]
@@ -205,18 +209,19 @@ def locate(index: Index, name: str, value: Any, prior: list[Citation] | None = N
 
     `near` is (row, after): prefer occurrences close to that row (strictly below it if after).
     """
-    hits = _search(index, name, value)
-    if hits and any(h.exact for h in hits):
+    hits = _verbatim(index, name, value)
+    if any(h.exact for h in hits):
         return "exact", [_choose(index, name, hits, prior, near)]
     parts = [p for p in re.split(r"\n|,\s+", value) if len(_squeeze(p)) >= 3] if isinstance(
         value, str) and _kind(value, name) == "text" else []
     if len(parts) > 1:
-        found = [_choose(index, name, h, prior, near) for p in parts if (h := _search(
-            index, name, p))]
+        found = [_choose(index, name, h, prior, near) for p in parts
+                 if (h := _verbatim(index, name, p) or _near_misses(index, name, p))]
         if found:
             exact = len(found) == len(parts) and all(h.exact for h in found)
             return ("exact" if exact else "fuzzy"), found
-    if hits:
+    # The whole value's near-misses only now: a multi-line value is usually found line by line.
+    if hits := hits or _near_misses(index, name, value):
         return "fuzzy", [_choose(index, name, hits, prior, near)]
     return "missing", []
 
