@@ -91,3 +91,23 @@ def test_ocr_words_ground_too():
     out = _ground([page], {"total": "37.10", "currency": "MYR"})
     assert out.citations["total"][0].bbox == (0.6, 0.5, 0.8, 0.55)
     assert out.confidence["currency"] >= 0.6
+
+
+def test_a_value_found_line_by_line_skips_the_whole_values_fuzzy_search(doc, monkeypatch):
+    from streams.extraction import grounding
+
+    _, pages = doc
+    searched: list[str] = []
+    real = grounding._fuzzy_hits
+
+    def spy(block, pieces, target, matcher):
+        searched.append(target)
+        return real(block, pieces, target, matcher)
+
+    monkeypatch.setattr(grounding, "_fuzzy_hits", spy)
+    # Two printed lines given as one value: never verbatim as a whole, each line exactly.
+    out = _ground(pages, {"vendor_address": "Rechnungsnr. R-4471\nGesamtbetrag"})
+    assert out.confidence["vendor_address"] >= 0.6 and len(out.citations["vendor_address"]) == 1
+    assert searched == []  # the near-miss scan of every block is the costly part of grounding
+    _ground(pages, {"vendor_address": "Rechnungsnr. R-4471 Zzqx Wvut"})  # no line, no whole
+    assert searched  # so the scan still runs where nothing verbatim was found
