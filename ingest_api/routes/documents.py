@@ -9,7 +9,7 @@ from typing import Any
 
 import structlog
 from fastapi import APIRouter, BackgroundTasks, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 from redis.exceptions import RedisError
 
@@ -35,16 +35,18 @@ class Accepted(BaseModel):
     links: dict[str, str]
 
 
-def _accepted(doc_id: str, status: Status, dedup: bool = False) -> Accepted:
+def _accepted(doc_id: str, status: Status, dedup: bool = False) -> Response:
+    """The 202 body, serialized once (FastAPI would re-validate and re-encode a returned model)."""
     base = f"/v1/documents/{doc_id}"
-    return Accepted(id=doc_id, status=status, deduplicated=dedup,
+    body = Accepted(id=doc_id, status=status, deduplicated=dedup,
                     links={"self": base, "events": f"{base}/events"})
+    return Response(body.model_dump_json(), status_code=202, media_type="application/json")
 
 
 @router.post("", status_code=202, response_model=Accepted, openapi_extra=UPLOAD_BODY,
              responses=ERRORS(401, 413, 415, 422, 429, 503))
 async def upload(request: Request, caller: CallerDep, edge: EdgeDep,
-                 after: BackgroundTasks) -> Accepted:
+                 after: BackgroundTasks) -> Response:
     """Validate an upload, store it, publish it, answer 202 once Kafka has acknowledged it."""
     settings, metrics, results, tenant = edge.settings, edge.metrics, edge.results, caller.tenant
     try:
