@@ -2,7 +2,7 @@
 
 A broker that has just started runs its produce and fetch paths in the interpreter until the
 JIT has compiled them, which takes many thousands of requests: on the 2-core hosts an ack after
-an idle gap fell from 2.3-2.5 ms to 1.3-1.7 ms over the first few hundred thousand messages.
+an idle gap took 2.5-4.3 ms on a broker just started and 1.3-1.5 ms after 20,000 messages.
 Production brokers run for weeks, so every figure here is taken on a warm one: one message at
 a time, each sent with acks=all and read back by a consumer, exactly the one-at-a-time path,
 until the budget of messages or seconds is spent.
