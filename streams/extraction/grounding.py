@@ -195,8 +195,7 @@ def _verbatim(index: Index, name: str, value: Any) -> list[Hit]:
 
 def _near_misses(index: Index, name: str, value: Any) -> list[Hit]:
     """Near-misses of a text value (OCR errors); the costly search, so only where needed."""
-    target = _squeeze(str(value))
-    if _kind(value, name) != "text" or len(target) < 4:
+    if _kind(value, name) != "text" or len(target := _squeeze(str(value))) < 4:
         return []
     matcher = SequenceMatcher(None, "", target)  # analyses the target once
     return [h for b, pieces in zip(index.blocks, index.pieces, strict=True)
