@@ -18,11 +18,12 @@ PATH = Path(__file__).with_name("asyncapi.yaml")
 MODELS: dict[str, type[BaseModel]] = {
     SUBMITTED.name: Submitted, PREPARED.name: Prepared, RESULTS.name: Result,
 }
-HEADERS = {
-    "type": "object",
-    "properties": {"request_id": {"type": "string",
-                                  "description": "correlates logs across the API and stages"}},
-}
+REQUEST_ID: dict[str, Any] = {"request_id": {
+    "type": "string", "description": "correlates logs across the API and stages"}}
+HEADERS = {"type": "object", "properties": REQUEST_ID}
+RESULT_HEADERS = {"type": "object", "properties": REQUEST_ID | {"stored": {
+    "type": "string", "enum": ["1"],
+    "description": "the sender already wrote this record to the result store"}}}
 DLQ_HEADERS = {
     "type": "object",
     "properties": {
@@ -57,7 +58,8 @@ def build() -> dict[str, Any]:
         schemas.update(schema.pop("$defs", {}))
         schemas[name] = schema
         messages[name] = {"name": name, "contentType": "application/json",
-                          "headers": HEADERS, "payload": {"$ref": f"#/components/schemas/{name}"}}
+                          "headers": RESULT_HEADERS if model is Result else HEADERS,
+                          "payload": {"$ref": f"#/components/schemas/{name}"}}
         spec = next(s for s in STAGE_INPUTS if s.name == topic)
         channels[spec.name] = _channel(spec, name)
     messages["DeadLetter"] = {

@@ -12,6 +12,8 @@ from topics.codec import decode
 from topics.models import Message
 
 M = TypeVar("M", bound=Message)
+# On documents.results: the sender already wrote this very record to the result store.
+STORED_HEADER = "stored"
 
 
 def incoming(event: EventT) -> Incoming:
@@ -29,5 +31,8 @@ def decode_keyed(msg: Incoming, model: type[M]) -> M:
     return doc
 
 
-def forward_headers(msg: Incoming) -> dict[str, bytes]:
-    return {"request_id": msg.headers.get("request_id", b"")}
+def forward_headers(msg: Incoming, *, stored: bool = False) -> dict[str, bytes]:
+    headers = {"request_id": msg.headers.get("request_id", b"")}
+    if stored:
+        headers[STORED_HEADER] = b"1"
+    return headers

@@ -67,13 +67,13 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
         "timings_ms": timings, "completed_at": done,
         "error": None,
     })
-    # The topic and the store at once, rather than the store one hop later in the store agent
-    # (whose write then finds the record final, a no-op). Killed between the two writes, the
-    # redelivered message finds the record final and publishes it again (_republish_completed),
-    # or finds it live and extracts again: the topic is at-least-once, the store exactly once.
-    await asyncio.gather(  # the store first: its write is what a waiting client sees
-        ctx.results.write(result),
-        ctx.publish(catalogue.RESULTS, doc.id.encode(), encode(result), forward_headers(msg)))
+    # The store first: its write is the completion a waiting client sees. The topic after it,
+    # marked as stored when the write landed, so the store agent does not send the same record
+    # to Redis again. Killed between the two, the redelivered message finds the record final
+    # and publishes it (_republish_completed): the topic is at-least-once, the store exactly once.
+    stored = await ctx.results.write(result)
+    await ctx.publish(catalogue.RESULTS, doc.id.encode(), encode(result),
+                      forward_headers(msg, stored=stored))
     log.info("stage.done", provider=extraction.provider, ms=elapsed_ms)
 
 
@@ -81,7 +81,8 @@ async def _republish_completed(ctx: StageContext, doc_id: str, msg: Incoming) ->
     """A redelivered document already completed: its topic write may have been cut short."""
     final = await ctx.results.get(doc_id)
     if final is not None and final.status == Status.completed:
-        await ctx.publish(catalogue.RESULTS, doc_id.encode(), encode(final), forward_headers(msg))
+        await ctx.publish(catalogue.RESULTS, doc_id.encode(), encode(final),
+                          forward_headers(msg, stored=True))
 
 
 def register(app: faust.App, ctx: StageContext) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import faust
 import structlog
 
-from streams.agents import decode_keyed, incoming
+from streams.agents import STORED_HEADER, decode_keyed, incoming
 from streams.context import StageContext
 from streams.runner import Incoming
 from topics import catalogue
@@ -16,11 +16,14 @@ log = structlog.get_logger()
 
 async def handle(ctx: StageContext, msg: Incoming) -> None:
     result = decode_keyed(msg, Result)
-    written = await ctx.results.write(result)
+    # The extract stage writes its result before it publishes it and says so in a header;
+    # the write here is for the rest (failed documents, other producers, older messages).
+    stored = msg.headers.get(STORED_HEADER) == b"1"
+    written = not stored and await ctx.results.write(result)
     if result.status is not Status.failed:
         # Failed documents keep their bytes until the TTL so a DLQ replay can still run.
         await ctx.blobs.delete_document(result.id)
-    log.info("stage.done", status=result.status.value, duplicate=not written)
+    log.info("stage.done", status=result.status.value, written=written, stored_before=stored)
 
 
 def register(app: faust.App, ctx: StageContext) -> None:

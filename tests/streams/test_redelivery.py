@@ -1,14 +1,19 @@
-"""Redelivery after a crash between the extract stage's two writes (topic and store)."""
+"""The extract stage's two writes (store, then topic): redelivery between them, and the store
+agent after them."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 
 import pytest
 from aiokafka import AIOKafkaConsumer
+from redis.asyncio import Redis
 
 from config.schemas import BUILTIN
+from streams.agents import STORED_HEADER
+from streams.blobstore import RedisBlobStore, source_key
 from streams.resultstore import ResultStore
 from tests.helpers import make_topics, produce
 from topics import catalogue
@@ -39,18 +44,31 @@ def _results_for(settings, doc_id: str, timeout: float = 30) -> list[Result]:
     return asyncio.run(run())
 
 
-def _store_completed(settings, doc_id: str) -> None:
-    from redis.asyncio import Redis
-
+def _store(settings, doc_id: str, status: Status = Status.completed) -> None:
     async def run() -> None:
         redis = Redis.from_url(settings.redis_url)
         try:
             await ResultStore(redis, 600).write(Result(
-                id=doc_id, schema="invoice", status=Status.completed, data={"total": "9.99"}))
+                id=doc_id, schema="invoice", status=status, data={"total": "9.99"}), force=True)
+            await RedisBlobStore(redis).put(doc_id, {source_key(doc_id): b"%PDF-1.7"}, 600)
         finally:
             await redis.aclose()
 
     asyncio.run(run())
+
+
+def _stored_state(settings, doc_id: str) -> tuple[str | None, bool]:
+    """(the record's status, whether the document's source blob is still there)."""
+    async def run() -> tuple[str | None, bool]:
+        redis = Redis.from_url(settings.redis_url)
+        try:
+            record = await ResultStore(redis, 600).get(doc_id)
+            return (record.status.value if record else None,
+                    await redis.exists(source_key(doc_id)) == 1)
+        finally:
+            await redis.aclose()
+
+    return asyncio.run(run())
 
 
 def test_completed_document_redelivered_is_published_again(settings, spawn):
@@ -58,7 +76,7 @@ def test_completed_document_redelivered_is_published_again(settings, spawn):
     documents.prepared message must put it there, without extracting again."""
     make_topics(settings)
     doc_id = f"redelivered-{uuid.uuid4().hex[:8]}"
-    _store_completed(settings, doc_id)
+    _store(settings, doc_id)
     prepared = Prepared(id=doc_id, schema="invoice", schema_def=BUILTIN["invoice"],
                         filename="a.pdf", content_type="application/pdf",
                         pages_blob="blob:never-read:pages", page_count=1, submitted_at=utcnow())
@@ -66,3 +84,22 @@ def test_completed_document_redelivered_is_published_again(settings, spawn):
     spawn(settings, "worker")
     [result] = _results_for(settings, doc_id)
     assert result.status == Status.completed and result.data == {"total": "9.99"}
+
+
+def test_the_store_agent_does_not_write_a_result_its_sender_stored(settings, spawn):
+    """A result marked as stored (the extract stage wrote it before publishing it) is not sent
+    to Redis again; an unmarked one is written. Both documents' bytes are deleted."""
+    make_topics(settings)
+    marked, unmarked = (f"stored-{uuid.uuid4().hex[:8]}" for _ in range(2))
+    for doc_id in (marked, unmarked):  # live records: a write of the final result would land
+        _store(settings, doc_id, Status.extracting)
+    produce(settings, catalogue.RESULTS, [
+        (doc_id.encode(), encode(Result(id=doc_id, schema="invoice", status=Status.completed)),
+         headers) for doc_id, headers in ((marked, {STORED_HEADER: b"1"}), (unmarked, {}))])
+    spawn(settings, "worker")
+    deadline = time.monotonic() + 60
+    while any(_stored_state(settings, d)[1] for d in (marked, unmarked)):
+        assert time.monotonic() < deadline, "the store agent did not handle both results"
+        time.sleep(0.2)
+    assert _stored_state(settings, marked) == ("extracting", False)
+    assert _stored_state(settings, unmarked) == ("completed", False)
