@@ -5,9 +5,9 @@ Stack A runs this checkout. Stack B runs BENCH_AB_ROOT (another checkout, for ex
 environment. Documents go A, B, A, B, ... one at a time, so both stacks see the same machine
 state; on a shared VM that drifts by ±20% in an hour, the median of the paired differences is
 the figure to trust, not either side's absolute value. Compare it with an A/A run (BENCH_AB_ROOT
-a worktree of this same commit): five of those gave -1.5, +0.1, -1.2, -0.3 and -1.0 ms on the
-Xeon machine (2026-12-02), so B looks about 0.8 ms faster with nothing changed (not because it
-starts second: started first, -0.1 and -1.8) and one run resolves little under a millisecond.
+a worktree of this same commit): nine of those gave -1.8 to +0.1 ms, mean -0.76, on the Xeon
+machine (2026-12-02), so B looks about 0.8 ms faster with nothing changed (not because it starts
+second, nor where its worktree is) and one run resolves little under a millisecond.
 Not part of `make bench`.
 
     BENCH_AB_ENV=PRODUCER_LINGER=0.001 BENCH_AB_N=60 python -m bench.ab
