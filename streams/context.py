@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from config.errors import ExtractorError
 from config.redis_pool import connect
 from config.settings import Settings
+from streams.agents import STORED_HEADER
 from streams.blobstore import RedisBlobStore
 from streams.metrics import Metrics
 from streams.preprocess import RenderOptions
@@ -88,7 +89,7 @@ class StageContext:
         result = failed_result(doc_id, err, await self.results.get(doc_id))
         if await self.results.write(result) and stage != "store":
             headers = {"request_id": structlog.contextvars.get_contextvars()
-                       .get("request_id", "").encode()}
+                       .get("request_id", "").encode(), STORED_HEADER: b"1"}  # written just now
             await self.publish(catalogue.RESULTS, doc_id.encode(), encode(result), headers)
 
     async def close(self) -> None:
