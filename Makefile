@@ -38,7 +38,7 @@ test: install ## The whole suite (starts Kafka and Redis when needed)
 
 lint: install ## ruff and mypy
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy config topics ingest_api streams cli
+	$(VENV)/bin/mypy config topics stores ingest_api streams cli
 
 bench: install services ## Benchmarks; BENCH_SCALE=small finishes in a few minutes
 	$(PY) -m bench.run

@@ -24,8 +24,8 @@ from PIL import Image
 from bench import docs as docmix
 from bench.stack import StackConfig
 from bench.stats import r1, r3
+from stores.blobs import source_key
 from streams.agents import preprocess as agent
-from streams.blobstore import source_key
 from streams.context import StageContext
 from streams.runner import Incoming
 from topics.codec import encode

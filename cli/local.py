@@ -10,8 +10,8 @@ import click
 
 from config.schemas import BUILTIN, SchemaDef
 from config.settings import Settings
+from stores.metrics import Metrics
 from streams.inprocess import extract_file
-from streams.metrics import Metrics
 from topics.models import Result, Status, utcnow
 
 

@@ -18,10 +18,10 @@ from ingest_api.middleware import EdgeMiddleware
 from ingest_api.publisher import Publisher
 from ingest_api.ratelimit import RateLimiter
 from ingest_api.routes import documents, health, schemas
-from streams.blobstore import RedisBlobStore
-from streams.metrics import Metrics
-from streams.resultstore import ResultStore
-from streams.schema_registry import SchemaRegistry
+from stores.blobs import RedisBlobStore
+from stores.metrics import Metrics
+from stores.results import ResultStore
+from stores.schemas import SchemaRegistry
 
 log = structlog.get_logger()
 

@@ -18,10 +18,10 @@ from config.settings import Settings
 from ingest_api.auth import KeyRing
 from ingest_api.publisher import Publisher
 from ingest_api.ratelimit import RateLimiter
-from streams.blobstore import RedisBlobStore
-from streams.metrics import Metrics
-from streams.resultstore import ResultStore
-from streams.schema_registry import SchemaRegistry
+from stores.blobs import RedisBlobStore
+from stores.metrics import Metrics
+from stores.results import ResultStore
+from stores.schemas import SchemaRegistry
 from topics.models import Result
 
 

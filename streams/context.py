@@ -14,16 +14,16 @@ from redis.asyncio import Redis
 from config.errors import ExtractorError
 from config.redis_pool import connect
 from config.settings import Settings
-from streams.agents import STORED_HEADER
-from streams.blobstore import RedisBlobStore
-from streams.metrics import Metrics
+from stores.blobs import RedisBlobStore
+from stores.metrics import Metrics
+from stores.results import ResultStore
+from stores.schemas import SchemaRegistry
 from streams.preprocess import RenderOptions
-from streams.resultstore import ResultStore
-from streams.runner import Send, StageRunner, failed_result
-from streams.schema_registry import SchemaRegistry
+from streams.runner import Send, StageRunner
 from topics import catalogue
 from topics.catalogue import TopicSpec
 from topics.codec import encode
+from topics.models import STORED_HEADER, failed_result
 
 log = structlog.get_logger()
 

@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from redis.asyncio import Redis
 
 from config.settings import Settings
-from streams.resultstore import ResultStore
+from stores.results import ResultStore
 from streams.runner import DLQ_PREFIX
 from topics import catalogue
 from topics.models import Result, Status

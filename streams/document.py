@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-BBox = tuple[float, float, float, float]
+from topics.models import BBox, Citation
 
 
 class Word(BaseModel):
@@ -26,11 +26,6 @@ class Page(BaseModel):
     text: str = ""
     words: list[Word] = Field(default_factory=list)
     image_blob: str | None = None  # key of the rendered JPEG in the blob store, if any
-
-
-class Citation(BaseModel):
-    page: int
-    bbox: BBox
 
 
 class Extraction(BaseModel):

@@ -219,9 +219,9 @@ def format_report(report: dict[str, Any]) -> str:
 def extract_file(path: Path, schema_name: str) -> Extraction:
     """Extract one file in process exactly as the pipeline does, with the local extractor."""
     from config.settings import Settings
+    from stores.metrics import Metrics
     from streams.extraction.providers.chain import ProviderChain
     from streams.inprocess import extract_file as extract_in_process
-    from streams.metrics import Metrics
 
     settings = Settings(_env_file=None, extraction_providers="local")  # type: ignore[call-arg]
     chain = ProviderChain(settings, Metrics())

@@ -17,7 +17,7 @@ import structlog
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from config.errors import ExtractorError
-from topics.models import ID_PATTERN, ErrorInfo, Result, Status, utcnow
+from topics.models import ID_PATTERN, utcnow
 
 log = structlog.get_logger()
 DLQ_PREFIX = "dlq."
@@ -134,10 +134,3 @@ class StageRunner:
             except Exception:
                 log.exception("stage.mark_failed_error")
 
-
-def failed_result(doc_id: str, err: ExtractorError, template: Result | None) -> Result:
-    base = template or Result(id=doc_id, schema="unknown", status=Status.failed)
-    return base.model_copy(update={
-        "status": Status.failed, "error": ErrorInfo(code=err.code, message=err.message),
-        "completed_at": utcnow(), "data": {}, "confidence": {}, "citations": {},
-    })

@@ -13,11 +13,18 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from config.errors import ExtractorError
 from config.schemas import SchemaDef
-from streams.document import Citation
 
 SCHEMA_VERSION: Literal[1] = 1
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"
+# Kafka headers. On documents.results, STORED_HEADER says the sender already wrote this very
+# record to the result store.
+REQUEST_ID_HEADER = "request_id"
+STORED_HEADER = "stored"
+
+# `(x0, y0, x1, y1)` as fractions of the page from its top left: PDF pages and images alike.
+BBox = tuple[float, float, float, float]
 
 
 def utcnow() -> datetime:
@@ -80,9 +87,32 @@ class Prepared(Message):
     timings_ms: dict[str, float] = Field(default_factory=dict)
 
 
+class Citation(BaseModel):
+    page: int  # 1-based
+    bbox: BBox
+
+
 class ErrorInfo(BaseModel):
     code: str
     message: str
+
+
+class Check(BaseModel):
+    """One cross-field check of a result, e.g. subtotal + tax = total."""
+
+    rule: str = Field(description="stable snake_case rule name")
+    ok: bool
+    fields: list[str] = Field(default_factory=list, description="the fields the rule reads")
+    detail: str = ""
+
+
+class Review(BaseModel):
+    """Whether a person must look at the result before it is used, and what they did."""
+
+    required: bool = False
+    state: Literal["none", "pending", "approved", "corrected"] = "none"
+    fields: list[str] = Field(default_factory=list, description="fields that need a look")
+    threshold: float = Field(default=0.9, description="confidence below this needs review")
 
 
 class Result(Message):
@@ -97,9 +127,22 @@ class Result(Message):
     pages: int | None = None
     timings_ms: dict[str, float] = Field(default_factory=dict)
     error: ErrorInfo | None = None
+    checks: list[Check] = Field(default_factory=list)
+    review: Review = Field(default_factory=Review)
+    version: int = Field(default=1, ge=1, description="1 from the pipeline, +1 per review action;"
+                         " consumers keep the highest version per id")
     created_at: datetime = Field(default_factory=utcnow)
     completed_at: datetime | None = None
 
     def public(self) -> dict[str, Any]:
         """The contract's result JSON (no tenant, no wire version)."""
         return self.model_dump(mode="json", by_alias=True, exclude={"tenant", "schema_version"})
+
+
+def failed_result(doc_id: str, err: ExtractorError, template: Result | None) -> Result:
+    """The final record of a document that could not be processed."""
+    base = template or Result(id=doc_id, schema="unknown", status=Status.failed)
+    return base.model_copy(update={
+        "status": Status.failed, "error": ErrorInfo(code=err.code, message=err.message),
+        "completed_at": utcnow(), "data": {}, "confidence": {}, "citations": {},
+    })

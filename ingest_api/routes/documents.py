@@ -17,12 +17,11 @@ from config.errors import ExtractorError
 from ingest_api.deps import CallerDep, DocumentDep, Edge, EdgeDep
 from ingest_api.openapi import ERRORS, UPLOAD_BODY
 from ingest_api.upload import read_upload
-from streams.blobstore import source_key
-from streams.resultstore import events_channel
-from streams.runner import failed_result
+from stores.blobs import source_key
+from stores.results import events_channel
 from topics import catalogue
 from topics.codec import encode
-from topics.models import Result, Status, Submitted
+from topics.models import Result, Status, Submitted, failed_result
 
 log = structlog.get_logger()
 router = APIRouter(prefix="/v1/documents", tags=["documents"])

@@ -9,11 +9,9 @@ from faust.types import EventT
 from config.errors import UndecodableMessage
 from streams.runner import Incoming
 from topics.codec import decode
-from topics.models import Message
+from topics.models import REQUEST_ID_HEADER, STORED_HEADER, Message
 
 M = TypeVar("M", bound=Message)
-# On documents.results: the sender already wrote this very record to the result store.
-STORED_HEADER = "stored"
 
 
 def incoming(event: EventT) -> Incoming:
@@ -32,7 +30,7 @@ def decode_keyed(msg: Incoming, model: type[M]) -> M:
 
 
 def forward_headers(msg: Incoming, *, stored: bool = False) -> dict[str, bytes]:
-    headers = {"request_id": msg.headers.get("request_id", b"")}
+    headers = {REQUEST_ID_HEADER: msg.headers.get(REQUEST_ID_HEADER, b"")}
     if stored:
         headers[STORED_HEADER] = b"1"
     return headers

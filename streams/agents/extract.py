@@ -9,9 +9,9 @@ import faust
 import structlog
 
 from config.errors import BlobMissing
+from stores.blobs import source_key
 from streams.agents import decode_keyed, forward_headers, incoming
 from streams.agents.preprocess import PAGES
-from streams.blobstore import source_key
 from streams.context import StageContext
 from streams.extraction.run import extract_pages
 from streams.runner import Incoming

@@ -12,8 +12,8 @@ import structlog
 from pydantic import TypeAdapter
 
 from config.errors import BlobMissing, InvalidDocument, UndecodableMessage
+from stores.blobs import image_key, pages_key
 from streams.agents import decode_keyed, forward_headers, incoming
-from streams.blobstore import image_key, pages_key
 from streams.context import StageContext
 from streams.document import Page
 from streams.preprocess import prepare

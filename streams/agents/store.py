@@ -5,11 +5,11 @@ from __future__ import annotations
 import faust
 import structlog
 
-from streams.agents import STORED_HEADER, decode_keyed, incoming
+from streams.agents import decode_keyed, incoming
 from streams.context import StageContext
 from streams.runner import Incoming
 from topics import catalogue
-from topics.models import Result, Status
+from topics.models import STORED_HEADER, Result, Status
 
 log = structlog.get_logger()
 

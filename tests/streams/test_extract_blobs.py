@@ -11,8 +11,8 @@ from PIL import Image
 from redis.asyncio import Redis
 
 from config.schemas import BUILTIN
+from stores.blobs import RedisBlobStore, image_key, pages_key
 from streams.agents.preprocess import PAGES
-from streams.blobstore import RedisBlobStore, image_key, pages_key
 from streams.document import Page
 from tests.helpers import make_topics, produce, wait_records
 from topics import catalogue

@@ -12,10 +12,10 @@ import pytest
 
 from config.errors import ProviderError, ProviderTimeout
 from config.schemas import INVOICE
+from stores.metrics import Metrics
 from streams.extraction.providers import ProviderChain
 from streams.extraction.providers.circuit import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
 from streams.extraction.providers.prompts import REPAIR_MARKER
-from streams.metrics import Metrics
 from tests.fakes.fixtures import INVOICE_TEXT, page
 
 PAGES = [page(1, INVOICE_TEXT)]

@@ -12,13 +12,12 @@ from aiokafka import AIOKafkaConsumer
 from redis.asyncio import Redis
 
 from config.schemas import BUILTIN
-from streams.agents import STORED_HEADER
-from streams.blobstore import RedisBlobStore, source_key
-from streams.resultstore import ResultStore
+from stores.blobs import RedisBlobStore, source_key
+from stores.results import ResultStore
 from tests.helpers import make_topics, produce
 from topics import catalogue
 from topics.codec import encode
-from topics.models import Prepared, Result, Status, utcnow
+from topics.models import STORED_HEADER, Prepared, Result, Status, utcnow
 
 pytestmark = pytest.mark.integration
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from config.errors import InvalidDocument, ProviderRateLimited, ProviderTimeout
-from streams.metrics import Metrics
+from stores.metrics import Metrics
 from streams.runner import Incoming, StageRunner
 
 

@@ -20,9 +20,9 @@ import structlog
 from config.errors import CircuitOpen, ProviderError, ProviderOutput, ProviderRateLimited
 from config.schemas import SchemaDef
 from config.settings import Settings
+from stores.metrics import Metrics
 from streams.document import Extraction, Page
 from streams.extraction.validate import validate
-from streams.metrics import Metrics
 
 from .base import Provider, Repair
 from .circuit import CLOSED, CircuitBreaker
