@@ -54,7 +54,7 @@ def test_public_result_hides_wire_fields():
     assert "tenant" not in body and "schema_version" not in body
     assert set(body) == {"id", "status", "schema", "data", "confidence", "citations",
                          "provider", "model", "pages", "timings_ms", "error", "created_at",
-                         "completed_at"}
+                         "completed_at", "checks", "review", "version"}
 
 
 @pytest.mark.integration
