@@ -1,7 +1,7 @@
 """What routes depend on: the `Edge` (every client, made once per app) and the caller's tenant.
 
 Two dependencies rather than one per client: FastAPI resolves each dependency on every
-request, and on the upload path that resolution profiled at a tenth of the route's CPU.
+request, and on the upload path each one is work the route pays for.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ class EdgeMiddleware:
     """One pass around every request: the id, the headers, the log line and the metric.
 
     Plain ASGI on purpose: Starlette's BaseHTTPMiddleware runs each request through an extra
-    task and memory streams, which profiled at a sixth of an upload's CPU.
+    task and memory streams, work an upload does not need.
     """
 
     def __init__(self, app: ASGIApp, *, metrics, hsts: bool) -> None:

@@ -165,8 +165,7 @@ async def validate_upload(
 ) -> ValidatedUpload:
     """Run every check in the documented order.
 
-    Typical uploads parse in well under a millisecond, less than a hop to a worker thread costs
-    (measured: 0.3 ms of CPU per upload, a quarter of the edge's); bodies over
+    Typical uploads parse in less time than a hop to a worker thread costs; bodies over
     INLINE_PARSE_BYTES go to a thread, so a long parse never stalls the event loop. MuPDF must
     not run on two threads at once, so checks take turns (`_TURN`); one that finds the turn
     taken waits for it in a thread too, never on the event loop.
@@ -247,7 +246,7 @@ def _inspect_pdf(data: bytes, max_pages: int) -> int:
     if b"%%EOF" not in data[-PDF_EOF_WINDOW:]:
         raise InvalidDocument("PDF is truncated (no %%EOF at its end)")
     # MuPDF's own calls: pymupdf.open() also reads the outline and eleven metadata entries,
-    # which made these checks three times as costly (and PyMuPDF a seventh of the edge's CPU).
+    # work these checks do not need on every upload.
     stream = mupdf.fz_open_buffer(mupdf.fz_new_buffer_from_copied_data(data))
     doc = mupdf.fz_open_document_with_stream("pdf", stream)
     if mupdf.fz_needs_password(doc):
@@ -265,7 +264,7 @@ def _inspect_pdf(data: bytes, max_pages: int) -> int:
 def _inspect_image(data: bytes, content_type: str, max_pixels: int) -> tuple[int, int]:
     """Header, pixel count and structure; the pixels themselves are decoded by preprocess.
 
-    Decoding here would double the edge's CPU per scan for no gain: a file whose compressed
+    Decoding here would cost the edge a full decode per scan for no gain: a file whose compressed
     data is corrupt past a sound structure fails in preprocess, which dead-letters it and
     marks the document failed with invalid_document.
     """

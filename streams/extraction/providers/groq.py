@@ -51,8 +51,7 @@ def chat_body(model: str, messages: list[dict[str, Any]], mode: str,
     Sent with the client's own `post` (retries, errors and the typed `ChatCompletion` as for
     `create`): `create` first walks every message and the whole JSON schema against its typed
     params to rename aliased keys, which chat has none of (test_providers checks that it leaves
-    this body as it is). That walk took 5.5-6.8 ms a call on the bench's Xeon machine, on every
-    document's path (BENCHMARKS.md).
+    this body as it is). That walk is pure overhead on every document's path.
     """
     return {"model": model, "messages": messages,
             "response_format": response_format(mode, schema), "temperature": 0}
@@ -97,8 +96,7 @@ class GroqProvider:
             base_url=settings.groq_base_url,
             timeout=settings.provider_timeout_seconds,
             max_retries=settings.provider_max_retries,
-            # The SDK's aiohttp transport (the `aiohttp` extra): about 1 ms less CPU a call than
-            # its httpx default, whose anyio streams dominate a call's client side (BENCHMARKS.md).
+            # The SDK's aiohttp transport (the `aiohttp` extra): lighter per call than httpx.
             http_client=http_client or groq.DefaultAioHttpClient(),
         )
         self._text_model = settings.groq_model
