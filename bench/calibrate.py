@@ -4,8 +4,7 @@ The fake sleeps L, then parses the request and fills an answer; that work (more 
 image than for a line of text) is the LLM's time, not ours. For each kind of document the
 provider builds its request once (captured, not sent twice), then a bare aiohttp client replays
 it a few times; the median is that kind's L. aiohttp because it is the leanest client here:
-whatever the replaying client spends is counted in L, so taken off our overhead (an httpx
-replay came out 0.8-1.9 ms slower, side by side).
+whatever the replaying client spends is counted in L, so taken off our overhead.
 """
 
 from __future__ import annotations

@@ -5,23 +5,22 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bench import guards
+
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
-TARGETS = {  # key: (comparison, target, what it is)
-    "extract_ratio_to_bound": (">=", 0.9, "documents/s ÷ workers × AI limit / L (1 worker)"),
-    "preprocess_ratio_to_raw": (">=", 0.8, "pages/s of the stage ÷ bare render + encode"),
-    "ingest_ratio_to_bare": (">=", 0.5, "uploads/s ÷ a bare multipart endpoint"),
-    "burst_lost": ("<=", 0, "accepted in the burst but never completed"),
-    "overhead_p50_ms": ("<=", 20, "upload-to-completed − L − preprocess, p50, one at a time"),
-}
+RECENT_RUNS = 5  # complete runs listed under the latest one; history.jsonl keeps them all
 
 
-def targets(result: dict) -> dict:
-    out = {}
-    for key, (op, target, what) in TARGETS.items():
-        value = result.get(key)
-        met = value is not None and (value >= target if op == ">=" else value <= target)
-        out[key] = {"value": value, "target": f"{op} {target}", "met": met, "what": what}
-    return out
+def with_guards(result: dict) -> dict:
+    """`result` with the raw engine's overhead and the guard verdicts, for results saved before
+    the guards existed (everything they need was measured in that run)."""
+    if "guards" in result:
+        return result
+    engine = result.get("engine", {}).get("overhead", {}).get("p50_ms")
+    result = {**result, guards.OVERHEAD_BASIS: engine}
+    if engine and result.get("overhead_p50_ms") is not None:
+        result["overhead_ratio_to_engine"] = round(result["overhead_p50_ms"] / engine, 3)
+    return result | {"guards": guards.verdicts(result)}
 
 
 def _row(*cells) -> str:
@@ -37,10 +36,12 @@ def _fmt(value, unit: str = "") -> str:
 
 
 def summary_table(result: dict) -> list[str]:
-    lines = [_row("figure", "value", "target", "met", "what"), _row(*["---"] * 5)]
-    for key, t in result["targets"].items():
-        lines.append(_row(f"`{key}`", _fmt(t["value"]), t["target"],
-                          "yes" if t["met"] else "**no**", t["what"]))
+    lines = [_row("guard", "value", "limit", "held", "what"), _row(*["---"] * 5)]
+    whats = {g.key: g.what for g in guards.GUARDS}
+    for key, v in result["guards"].items():
+        limit = f"{v['rule']} = {_fmt(v['limit'])}" if "×" in v["rule"] else v["rule"]
+        lines.append(_row(f"`{key}`", _fmt(v["value"]), limit, "yes" if v["ok"] else "**no**",
+                          whats.get(key, "")))
     return lines
 
 
@@ -62,7 +63,8 @@ def pipeline_table(result: dict) -> list[str]:
              _row("overhead p50 by kind: 1-page / 5-page / scan (ms)",
                   " / ".join(_fmt(seq["by_kind"][k]) for k in ("pdf1", "pdf5", "scan"))),
              _row("raw engine overhead p50, 3 hops (ms)",
-                  _fmt(result["engine"]["overhead"]["p50_ms"]))]
+                  _fmt(result["engine"]["overhead"]["p50_ms"])),
+             _row("overhead ÷ raw engine overhead", _fmt(result.get("overhead_ratio_to_engine")))]
     for name, block in (("2 workers", result.get("scaling")), ("OCR on", result.get("ocr"))):
         if block:
             lines.append(_row(f"{name}: documents/s (ratio to its bound)",
@@ -118,17 +120,21 @@ def stage_table(result: dict) -> list[str]:
     ]
 
 
+def _complete(line: dict) -> bool:
+    if "complete" in line:
+        return bool(line["complete"])
+    return not line.get("label") and all(line.get(g.key) is not None for g in guards.GUARDS)
+
+
 def history_table(history: list[dict]) -> list[str]:
-    """Labelled runs (the before/after of each change), then the latest unlabelled ones."""
-    keys = [*TARGETS, "overhead_p50_ms_nominal_l"]
-    lines = [_row("run (UTC)", "commit", "label", *(f"`{k}`" for k in keys)),
-             _row(*["---"] * (3 + len(keys)))]
-    labelled = [h for h in history if h.get("label")]
-    recent = [h for h in history if not h.get("label")][-5:]
-    for h in labelled + recent:
-        lines.append(_row(h.get("generated_at", "")[:16], h.get("commit", ""),
-                          h.get("label") or f"complete run, BENCH_SCALE={h.get('scale')}",
-                          *(_fmt(h.get(k)) for k in keys)))
+    """The last complete runs; labelled and partial runs stay in history.jsonl only."""
+    keys = [g.key for g in guards.GUARDS] + [guards.OVERHEAD_BASIS]
+    lines = [_row("run (UTC)", "commit", "scale", *(f"`{k}`" for k in keys), "guards held"),
+             _row(*["---"] * (4 + len(keys)))]
+    for h in [h for h in history if _complete(h)][-RECENT_RUNS:]:
+        held = "–" if h.get("guards_ok") is None else "yes" if h["guards_ok"] else "**no**"
+        lines.append(_row(h.get("generated_at", "")[:16], h.get("commit", ""), h.get("scale"),
+                          *(_fmt(h.get(k)) for k in keys), held))
     return lines
 
 
@@ -161,9 +167,8 @@ def section(result: dict, history: list[dict], chart: str) -> str:
             f"{result['settings']['ai_limit']}.{_warmup(result)}")
     parts = [head, "", *summary_table(result), "", f"![benchmark chart]({chart})", "",
              *pipeline_table(result), "", *burst_table(result), "", *stage_table(result), "",
-             "Runs recorded in `bench/results/history.jsonl` (labelled ones are the before and "
-             "after of a change; `–` where a partial run did not measure that figure):", "",
-             *history_table(history)]
+             f"The last {RECENT_RUNS} complete runs in `bench/results/history.jsonl` (`–`: not "
+             "recorded by that run):", "", *history_table(history)]
     return "\n".join(parts)
 
 
@@ -186,7 +191,7 @@ def render(results: Path, markdown: Path) -> None:
     """Rewrite the chart and the generated section from latest.json and history.jsonl."""
     from bench import chart
 
-    result = json.loads((results / "latest.json").read_text())
+    result = with_guards(json.loads((results / "latest.json").read_text()))
     chart.draw(result, results / "latest.png")
     history = load_history(results / "history.jsonl")
     update_markdown(markdown, section(result, history, "bench/results/latest.png"))

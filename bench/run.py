@@ -3,7 +3,8 @@
 BENCH_SCALE=small|full picks the sizes (small finishes in a few minutes). BENCH_ONLY=a,b runs
 only those sections (pipeline, scaling, ocr, engine, preprocess, ingest, sync) and records
 them in history.jsonl with BENCH_LABEL, leaving latest.json and BENCHMARKS.md alone;
-BENCH_ONLY=overhead is the pipeline's one-document-at-a-time figure on its own.
+BENCH_ONLY=overhead is the pipeline's one-document-at-a-time figure on its own. A complete run
+checks the guards (`bench.guards`) and exits 1 when one does not hold, after recording it.
 """
 
 from __future__ import annotations
@@ -19,13 +20,15 @@ from pathlib import Path
 
 import structlog
 
-from bench import machine, report, sections, warmup
+from bench import guards, machine, report, sections, warmup
 from bench.stack import ROOT, Procs, StackConfig
 from bench.stats import r1, r3
 
 RESULTS = ROOT / "bench" / "results"
 SECTIONS = ("pipeline", "scaling", "ocr", "engine", "preprocess", "ingest", "sync")
 EXTRA = ("overhead",)  # only on request: already part of "pipeline"
+FIGURES = (*(g.key for g in guards.GUARDS), guards.OVERHEAD_BASIS, "overhead_ratio_to_engine",
+           "overhead_p50_ms_nominal_l", "extract_ratio_to_engine", "scaling_ratio_2_to_1")
 WARM_SECONDS = 90  # the broker warm-up's cap, whatever the scale asks for
 
 
@@ -87,10 +90,14 @@ def headline(out: dict) -> dict:
     if "overhead" in out:
         h["overhead_p50_ms"] = out["overhead"]["overhead"]
         h["overhead_p50_ms_nominal_l"] = out["overhead"]["overhead_nominal"]
+    if "engine" in out:
+        h[guards.OVERHEAD_BASIS] = out["engine"]["overhead"]["p50_ms"]
     if "preprocess" in out:
         h["preprocess_ratio_to_raw"] = out["preprocess"]["ratio"]
     if "ingest" in out:
         h["ingest_ratio_to_bare"] = out["ingest"]["ratio"]
+    if "overhead_p50_ms" in h and (h.get(guards.OVERHEAD_BASIS) or 0) > 0:
+        h["overhead_ratio_to_engine"] = r3(h["overhead_p50_ms"] / h[guards.OVERHEAD_BASIS])
     return h
 
 
@@ -120,17 +127,21 @@ def main() -> None:
               **headline(out), **out}
     complete = only == set(SECTIONS)
     if complete:
-        result["targets"] = report.targets(result)
+        result["guards"] = guards.verdicts(result)
     _record(result, complete)
     print(summary(result))  # noqa: T201
+    if complete and (broken := guards.failed(result["guards"])):
+        raise SystemExit("bench: guards not held: " + "; ".join(broken))
 
 
 def _record(result: dict, complete: bool) -> None:
     history = RESULTS / "history.jsonl"
-    keys = ["generated_at", "commit", "scale", "label", "wall_s", *report.TARGETS,
-            "overhead_p50_ms_nominal_l", "extract_ratio_to_engine", "scaling_ratio_2_to_1"]
+    keys = ["generated_at", "commit", "scale", "label", "wall_s", *FIGURES]
+    line = {k: result.get(k) for k in keys} | {"complete": complete}
+    if complete:
+        line["guards_ok"] = all(v["ok"] for v in result["guards"].values())
     with history.open("a") as fh:
-        fh.write(json.dumps({k: result.get(k) for k in keys}) + "\n")
+        fh.write(json.dumps(line) + "\n")
     name = "latest.json" if complete else "partial.json"
     (RESULTS / name).write_text(json.dumps(result, indent=2) + "\n")
     if complete:
@@ -140,13 +151,13 @@ def _record(result: dict, complete: bool) -> None:
 def summary(result: dict) -> str:
     lines = [f"bench: scale={result['scale']} wall={result['wall_s']} s "
              f"commit={result['commit']} logs={result['logs']}"]
-    for key in (*report.TARGETS, "overhead_p50_ms_nominal_l", "extract_ratio_to_engine",
-                "scaling_ratio_2_to_1"):
+    for key in FIGURES:
         if key in result:
             verdict = ""
-            if "targets" in result and key in result["targets"]:
-                t = result["targets"][key]
-                verdict = f"  target {t['target']}: {'met' if t['met'] else 'MISSED'}"
+            if key in result.get("guards", {}):
+                g = result["guards"][key]
+                verdict = (f"  guard {g['rule']} (= {g['limit']}): "
+                           f"{'held' if g['ok'] else 'NOT HELD'}")
             lines.append(f"  {key:26s} {result[key]}{verdict}")
     refused = {"ingest uploads": result.get("ingest", {}).get("errors", {}).get("ours", 0),
                "burst uploads": result.get("pipeline", {}).get("burst", {}).get("rejected", 0)}

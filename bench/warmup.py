@@ -1,11 +1,11 @@
 """Warm the broker's JVM before anything is measured, and record what that changed.
 
 A broker that has just started runs its produce and fetch paths in the interpreter until the
-JIT has compiled them, which takes many thousands of requests: on the 2-core hosts an ack after
-an idle gap took 2.5-4.3 ms on a broker just started and 1.3-1.5 ms after 20,000 messages.
-Production brokers run for weeks, so every figure here is taken on a warm one: one message at
-a time, each sent with acks=all and read back by a consumer, exactly the one-at-a-time path,
-until the budget of messages or seconds is spent.
+JIT has compiled them, which takes many thousands of requests, and until then every ack is
+slower. Production brokers run for weeks, so every figure here is taken on a warm one: one
+message at a time, each sent with acks=all and read back by a consumer, exactly the
+one-at-a-time path, until the budget of messages or seconds is spent. The ack after an idle
+gap, before and after, goes into the results.
 """
 
 from __future__ import annotations

@@ -1,14 +1,14 @@
-"""`python -m bench.edge_ab`: the upload edge of two checkouts, side by side.
+"""`python -m bench.tools.edge_ab`: the upload edge of two checkouts, side by side.
 
 For a change to the API's upload path, where the ingest ratio of `make bench` is too noisy to
 show a few percent: the API of this checkout (A) and of BENCH_AB_ROOT (B, plus BENCH_AB_ENV, as
-in `bench.ab`) take turns, BENCH_AB_PAIRS times, each time as a fresh process that gets the
+in `bench.tools.ab`) take turns, BENCH_AB_PAIRS times, each time as a fresh process that gets the
 same BENCH_AB_N uploads, 16 at a time, after an untimed warm-up. Reported per side: uploads/s
 and the API process's CPU (user + system, from /proc) per upload. Each turn uploads as a
 tenant of its own, so the same documents never meet an earlier turn's deduplication keys.
 
     git worktree add /tmp/before <commit>
-    BENCH_AB_ROOT=/tmp/before python -m bench.edge_ab
+    BENCH_AB_ROOT=/tmp/before python -m bench.tools.edge_ab
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from pathlib import Path
 from statistics import median
 
 from bench import docs as docmix
-from bench.ab import b_environment
 from bench.client import api_client, post_all
 from bench.stack import API_KEY, Procs, StackConfig, delete_topics, make_topics
 from bench.stats import r1
+from bench.tools.ab import b_environment
 
 CONCURRENCY = 16
 TICK = os.sysconf("SC_CLK_TCK")

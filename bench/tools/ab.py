@@ -1,16 +1,13 @@
-"""`python -m bench.ab`: one-document-at-a-time overhead of two stacks, interleaved in one run.
+"""`python -m bench.tools.ab`: one-document-at-a-time overhead of two stacks, interleaved.
 
 Stack A runs this checkout. Stack B runs BENCH_AB_ROOT (another checkout, for example
 `git worktree add /tmp/before <commit>`) and adds BENCH_AB_ENV ("NAME=value,NAME=value") to its
 environment. Documents go A, B, A, B, ... one at a time, so both stacks see the same machine
-state; on a shared VM that drifts by ±20% in an hour, the median of the paired differences is
-the figure to trust, not either side's absolute value. Compare it with an A/A run (BENCH_AB_ROOT
-a worktree of this same commit): nine of those gave -1.8 to +0.1 ms, mean -0.76, on the Xeon
-machine (2026-12-02), so B looks about 0.8 ms faster with nothing changed (not because it starts
-second, nor where its worktree is) and one run resolves little under a millisecond.
-Not part of `make bench`.
+state; on a shared VM that drifts during an hour, the median of the paired differences is the
+figure to trust, not either side's absolute value. Run an A/A comparison (BENCH_AB_ROOT a
+worktree of this same commit) the same day: its offset is what one run cannot resolve.
 
-    BENCH_AB_ENV=PRODUCER_LINGER=0.001 BENCH_AB_N=60 python -m bench.ab
+    BENCH_AB_ENV=PRODUCER_LINGER=0.001 BENCH_AB_N=60 python -m bench.tools.ab
 """
 
 from __future__ import annotations
