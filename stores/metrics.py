@@ -16,7 +16,7 @@ class Metrics:
             ["method", "route", "status"], registry=r, buckets=LATENCY_BUCKETS,
         )
         self.uploads = Counter("uploads_total", "Uploads by outcome", ["outcome"], registry=r)
-        self.schemas = Gauge("schemas_total", "Extraction schemas known", registry=r)
+        self.schemas = Gauge("schemas_known", "Extraction schemas known", registry=r)
         self.stage_duration = Histogram(
             "stage_duration_seconds", "Time spent in a pipeline stage per document",
             ["stage"], registry=r, buckets=LATENCY_BUCKETS,

@@ -60,7 +60,7 @@ class SchemaRegistry:
         return schema
 
     async def count(self) -> int:
-        """All schemas known: built-ins plus every tenant's own (for `schemas_total`)."""
+        """All schemas known: built-ins plus every tenant's own (for `schemas_known`)."""
         total = len(BUILTIN)
         async for key in self.redis.scan_iter(match="schemas:*", count=500):
             total += await self.redis.hlen(key)
