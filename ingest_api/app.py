@@ -17,7 +17,7 @@ from ingest_api.deps import Edge
 from ingest_api.middleware import EdgeMiddleware
 from ingest_api.publisher import Publisher
 from ingest_api.ratelimit import RateLimiter
-from ingest_api.routes import documents, health, schemas
+from ingest_api.routes import documents, health, pages, reviews, schemas
 from stores.blobs import RedisBlobStore
 from stores.metrics import Metrics
 from stores.results import ResultStore
@@ -65,10 +65,11 @@ def create_app(settings: Settings, *, metrics: Metrics | None = None) -> FastAPI
         description="Upload invoices, receipts and forms; get structured JSON back. "
         "Every error is `{error: {code, message, request_id}}`.",
         lifespan=lifespan,
+        docs_url=None,  # routes/pages.py serves /docs from packaged assets, not a CDN
     )
     errors.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(EdgeMiddleware, metrics=metrics, hsts=settings.trusted_proxy_tls)
-    for module in (health, documents, schemas):
+    for module in (health, documents, schemas, reviews, pages):
         app.include_router(module.router)
     return app

@@ -13,8 +13,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = structlog.get_logger()
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-       "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'")
+# No inline code or styles anywhere (the studio and /docs load files only); blob: images are
+# page previews fetched with the API key, which an <img src> cannot send.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+       "form-action 'self'; frame-ancestors 'none'")
 
 
 def hash_ip(ip: str | None) -> str:

@@ -42,3 +42,10 @@ class Metrics:
         )
         self.circuit_open = Gauge("provider_circuit_open", "1 while a provider's breaker is open",
                                   ["provider"], registry=r)
+        # Production field accuracy from people's reviews: approved / (approved + corrected).
+        self.review_fields_approved = Counter(
+            "review_fields_approved_total", "Fields a reviewer approved unchanged",
+            ["schema", "field"], registry=r)
+        self.review_fields_corrected = Counter(
+            "review_fields_corrected_total", "Fields a reviewer corrected",
+            ["schema", "field"], registry=r)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
+from stores.reviews import ReviewStore, concerns_review
 from topics.models import Result, Status
 
 FINAL = ",".join(s.value for s in Status if s.final)
@@ -42,6 +43,7 @@ class ResultStore:
         self.redis = redis
         self.ttl = ttl
         self._write = redis.register_script(_WRITE)
+        self.reviews = ReviewStore(redis, ttl)  # the review queue is kept where results are written
 
     async def write(self, result: Result, *, force: bool = False) -> bool:
         """Store `result` unless the record is already final (or `force`); True if written."""
@@ -51,6 +53,8 @@ class ResultStore:
             args=[result.status.value, result.tenant, payload, self.ttl, int(force),
                   events_channel(result.id)],
         )
+        if written and concerns_review(result):
+            await self.reviews.track(result)
         return bool(written)
 
     def stage(self, pipe: Pipeline, result: Result) -> None:

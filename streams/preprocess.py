@@ -25,6 +25,29 @@ class RenderOptions:
     quality: int = 95
 
 
+@dataclass(frozen=True)
+class PreviewOptions:
+    """Page images for people (the review studio), not for OCR: small and cheap."""
+
+    dpi: int = 100
+    max_dim: int = 1400
+    quality: int = 70
+
+
+def render_previews(data: bytes, content_type: str, opts: PreviewOptions) -> dict[int, bytes]:
+    """`{page number: JPEG}` of every page, fit inside `opts.max_dim`."""
+    small = RenderOptions(opts.dpi, opts.max_dim, opts.quality)
+    if content_type != "application/pdf":
+        return {1: encode_jpeg(ImageOps.exif_transpose(Image.open(io.BytesIO(data))), small)}
+    previews: dict[int, bytes] = {}
+    with pymupdf.open(stream=data, filetype="pdf") as doc:
+        for index in range(doc.page_count):
+            pix = doc[index].get_pixmap(dpi=opts.dpi)
+            img = Image.frombytes("RGB", (pix.width, pix.height), pix.samples)
+            previews[index + 1] = encode_jpeg(img, small)
+    return previews
+
+
 def prepare(data: bytes, content_type: str, opts: RenderOptions) -> tuple[list[Page], dict]:
     """Pages of a document plus `{page number: JPEG bytes}` for pages that need vision/OCR."""
     if content_type == "application/pdf":

@@ -1,20 +1,18 @@
-"""Liveness, readiness, metrics and the upload page."""
+"""Liveness, readiness and metrics (the studio page is in routes/pages.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
-from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from config.errors import NotFound
 from ingest_api.deps import EdgeDep
 
 router = APIRouter(tags=["operations"])
-PAGE = Path(__file__).resolve().parent.parent / "upload.html"
 
 
 @router.get("/health")
@@ -54,7 +52,3 @@ async def metrics_endpoint(request: Request, edge: EdgeDep) -> Response:
         raise NotFound("not found")
     return Response(generate_latest(edge.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-
-@router.get("/", include_in_schema=False)
-async def upload_page() -> HTMLResponse:
-    return HTMLResponse(PAGE.read_text())

@@ -13,10 +13,11 @@ from pydantic import TypeAdapter
 
 from config.errors import BlobMissing, InvalidDocument, UndecodableMessage
 from stores.blobs import image_key, pages_key
+from stores.reviews import ReviewStore
 from streams.agents import decode_keyed, forward_headers, incoming
 from streams.context import StageContext
 from streams.document import Page
-from streams.preprocess import prepare
+from streams.preprocess import PreviewOptions, prepare, render_previews
 from streams.runner import Incoming
 from topics import catalogue
 from topics.codec import encode
@@ -57,6 +58,17 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
     )
     await ctx.publish(catalogue.PREPARED, doc.id.encode(), encode(prepared), forward_headers(msg))
     log.info("stage.done", pages=len(pages), rendered=len(images))
+    await _store_previews(ctx, doc, data)
+
+
+async def _store_previews(ctx: StageContext, doc: Submitted, data: bytes) -> None:
+    """Page images for the review studio, after the publish: off the result's critical path."""
+    try:
+        previews = await ctx.in_pool(render_previews, data, doc.content_type, PreviewOptions())
+        await ReviewStore(ctx.stores.redis, ctx.settings.result_ttl_seconds).put_previews(
+            doc.tenant, doc.id, previews, doc.filename)
+    except Exception as exc:  # best effort: a document without previews is still extracted
+        log.warning("preview.failed", error=repr(exc))
 
 
 async def _document_bytes(ctx: StageContext, doc: Submitted) -> bytes:

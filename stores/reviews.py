@@ -1,0 +1,107 @@
+"""Page previews and each tenant's queue of documents awaiting review, in Redis.
+
+Previews and queue entries follow the document's result record: written with the record's
+TTL, re-armed by every write that concerns review, and erased with the tombstone of a DELETE.
+A record whose review is pending is kept `REVIEW_HOLD_SECONDS` (or RESULT_TTL_SECONDS, if
+longer) so that a person has time to look; once reviewed, RESULT_TTL_SECONDS again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+from redis.asyncio import Redis
+
+from topics.models import Result, Status
+
+REVIEW_HOLD_SECONDS = 7 * 86400  # the cap: an unreviewed document is not kept longer
+MAX_QUEUE = 500  # one page of the queue; the oldest come first
+FILENAME = "filename"  # the preview hash's one field that is not a page number
+
+
+def preview_key(doc_id: str) -> str:
+    """A hash, page number -> JPEG (and the filename); outside the `blobs:` index, so the store
+    agent's erasing of a completed document's bytes keeps it."""
+    return f"preview:{doc_id}"
+
+
+def queue_key(tenant: str) -> str:
+    return f"reviews:{tenant}"
+
+
+def _record_key(doc_id: str) -> str:
+    return f"doc:{doc_id}"  # stores.results.record_key; not imported, results imports us
+
+
+def concerns_review(result: Result) -> bool:
+    """Writes that change the queue or the previews' lifetime (the pipeline's others do not)."""
+    return result.review.state != "none" or result.status is Status.cancelled
+
+
+def is_pending(result: Result) -> bool:
+    return (result.status is Status.completed and result.review.required
+            and result.review.state == "pending")
+
+
+class ReviewStore:
+    def __init__(self, redis: Redis, ttl: int, hold: int = REVIEW_HOLD_SECONDS) -> None:
+        self.redis = redis  # decode_responses=False: previews are bytes
+        self.ttl = ttl
+        self.hold = max(hold, ttl)
+
+    async def put_previews(self, tenant: str, doc_id: str, previews: Mapping[int, bytes],
+                           filename: str) -> None:
+        """Page JPEGs, and the file's name for the queue (the result record has none)."""
+        key = preview_key(doc_id)
+        fields: dict[str, bytes | str] = {str(n): d for n, d in previews.items()}
+        fields[FILENAME] = filename
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping=fields)  # type: ignore[arg-type]
+            pipe.expire(key, self.ttl)
+            pipe.zscore(queue_key(tenant), doc_id)
+            queued = (await pipe.execute())[-1]
+        if queued is not None:  # the result (pending review) was written before the previews
+            await self.redis.expire(key, self.hold)
+
+    async def preview(self, doc_id: str, page: int) -> bytes | None:
+        data = await self.redis.hget(preview_key(doc_id), str(page))  # type: ignore[misc]
+        return data.encode() if isinstance(data, str) else data
+
+    async def filenames(self, doc_ids: list[str]) -> list[str | None]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for doc_id in doc_ids:
+                pipe.hget(preview_key(doc_id), FILENAME)
+            found = await pipe.execute()
+        return [f.decode() if isinstance(f, bytes) else f for f in found]
+
+    async def track(self, result: Result) -> None:
+        """After a write of `result`: queue entry, record and preview lifetimes to match."""
+        queue, previews = queue_key(result.tenant), preview_key(result.id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            if result.status is Status.cancelled:
+                pipe.delete(previews)
+                pipe.zrem(queue, result.id)
+            elif is_pending(result):
+                pipe.expire(_record_key(result.id), self.hold)
+                pipe.expire(previews, self.hold)
+                pipe.zadd(queue, {result.id: result.created_at.timestamp()})
+                pipe.expire(queue, self.hold)
+            else:
+                pipe.zrem(queue, result.id)
+                pipe.expire(previews, self.ttl)
+            await pipe.execute()
+
+    async def pending_ids(self, tenant: str) -> list[str]:
+        """The tenant's queue, oldest first; entries older than the hold are dropped."""
+        queue = queue_key(tenant)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zremrangebyscore(queue, "-inf", time.time() - self.hold)
+            pipe.zrange(queue, 0, MAX_QUEUE - 1)
+            _, ids = await pipe.execute()
+        return [i.decode() if isinstance(i, bytes) else i for i in ids]
+
+    async def forget(self, tenant: str, doc_ids: list[str]) -> None:
+        """Queue entries whose record is gone (expired): dropped when a reader finds them."""
+        if doc_ids:
+            await self.redis.zrem(queue_key(tenant), *doc_ids)

@@ -1,0 +1,96 @@
+"""The real stack (Kafka, Redis, API, one worker) for the browser tests, and Debian's chromium.
+
+One worker and one API serve the module; tests that kill or throttle an API start their own
+against the same topics. Screenshots go to tests/artifacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from config.settings import Settings
+from tests.conftest import ROOT, Proc, free_port, settings_env, wait_http_ready
+from tests.helpers import make_topics
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = ROOT / "tests" / "artifacts"
+KEY = "studio-key-0123456789abcdef"
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright launches the system chromium: browser downloads are not allowed."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does)")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM}
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    base: str
+    api: Proc
+    worker: Proc
+    logs: Path
+
+    def client(self, base: str | None = None) -> httpx.Client:
+        return httpx.Client(base_url=base or self.base, timeout=30, headers={"X-API-Key": KEY})
+
+    def start_api(self, port: int, name: str, **env: str) -> Proc:
+        """Another API process on the same topics and Redis (e.g. with other limits)."""
+        merged = settings_env(self.settings) | {k.upper(): v for k, v in env.items()}
+        return Proc(["api", "--port", str(port)], merged, self.logs / f"{name}.log").start()
+
+
+@pytest.fixture(scope="module")
+def stack(kafka: str, redis_url: str, tmp_path_factory) -> Iterator[Stack]:
+    unique = uuid.uuid4().hex[:10]
+    settings = Settings(
+        _env_file=None, environment="test", kafka_bootstrap_servers=kafka, redis_url=redis_url,
+        topic_prefix=f"t{unique}.", worker_group=f"g{unique}", extraction_providers="local",
+        api_keys=f"studio:{KEY}", retry_base_seconds=0.05, retry_max_seconds=0.5,
+        preprocess_workers=1, rate_limit_per_minute=6000, rate_limit_burst=200,
+    )
+    # In a thread: Playwright's sync API keeps an event loop running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(make_topics, settings).result()
+    logs = tmp_path_factory.mktemp("stack")
+    env = settings_env(settings)
+    worker = Proc(["worker"], env, logs / "worker.log").start()
+    port = free_port()
+    api = Proc(["api", "--port", str(port)], env, logs / "api.log").start()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http_ready(f"{base}/ready")
+        yield Stack(settings, base, api, worker, logs)
+    finally:
+        api.stop()
+        worker.stop()
+        if os.environ.get("KEEP_STACK_LOGS"):
+            shutil.copytree(logs, ARTIFACTS / "logs", dirs_exist_ok=True)
+
+
+@pytest.fixture
+def console_errors(page) -> list[str]:
+    """Every console error and uncaught exception of the page; tests assert it stays empty."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return errors

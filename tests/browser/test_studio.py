@@ -1,0 +1,124 @@
+"""The review studio in Chromium against the real stack: upload, follow, see, correct, approve."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import KEY
+from tests.helpers import invoice_pdf
+
+pytestmark = pytest.mark.integration
+
+# Subtotal + tax != total: once the pipeline checks sums, this one needs a person.
+MISMATCH = ["ACME Widgets GmbH", "Hauptstrasse 1, 10115 Berlin", "",
+            "Invoice Number: INV-2002", "Invoice Date: 14/03/2026",
+            "Bill to: Example Customer Ltd", "", "Subtotal: 100.00 EUR",
+            "VAT 19%: 19.00 EUR", "Total: 129.00 EUR"]
+
+
+def files(tmp_path: Path, count: int, lines=None, prefix="invoice") -> list[Path]:
+    out = []
+    for i in range(count):
+        path = tmp_path / f"{prefix}-{i + 1}.pdf"
+        text = [line.replace("INV-1001", f"INV-{3000 + i}") for line in (lines or [])] or None
+        data = invoice_pdf(text or [f"Invoice Number: INV-{4000 + i}", *_base_lines()[1:]])
+        path.write_bytes(data)
+        out.append(path)
+    return out
+
+
+def _base_lines() -> list[str]:
+    from tests.helpers import INVOICE_LINES
+    return [line for line in INVOICE_LINES if not line.startswith("Invoice Number")]
+
+
+def open_studio(page: Page, base: str) -> None:
+    """The studio with the key already given in this browser session (no 401 on first load)."""
+    page.add_init_script(f"sessionStorage.setItem('studio.apiKey', {json.dumps(KEY)})")
+    page.goto(base + "/")
+    expect(page.get_by_test_id("api-key-input")).to_have_value(KEY)
+    expect(page.get_by_test_id("schema-select").locator("option[value=receipt]")).to_have_count(1)
+
+
+def drop_files(page: Page, paths: list[Path]) -> None:
+    """A real drop event carrying a DataTransfer with the files."""
+    payload = [{"name": p.name, "b64": __import__("base64").b64encode(p.read_bytes()).decode(),
+                "type": "application/pdf" if p.suffix == ".pdf" else "image/jpeg"} for p in paths]
+    page.get_by_test_id("drop-zone").evaluate("""(zone, files) => {
+        const dt = new DataTransfer();
+        for (const f of files) {
+            const bytes = Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0));
+            dt.items.add(new File([bytes], f.name, { type: f.type }));
+        }
+        zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+        zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }""", payload)
+
+
+def wait_all(page: Page, count: int, status: str = "completed", timeout: float = 60_000) -> None:
+    items = page.get_by_test_id("doc-item")
+    expect(items).to_have_count(count)
+    expect(page.locator(f'[data-testid=doc-item][data-status="{status}"]')).to_have_count(
+        count, timeout=timeout)
+
+
+def test_upload_follow_and_view(stack, page: Page, console_errors, tmp_path, artifacts):
+    open_studio(page, stack.base)
+    dropped = files(tmp_path, 2, prefix="dropped")
+    drop_files(page, dropped)
+    expect(page.locator("#selected")).to_contain_text("2 files chosen")
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(page.get_by_role("button", name="Upload", exact=True)).to_be_disabled()
+    picked = files(tmp_path, 2, prefix="picked")
+    page.get_by_test_id("upload-input").set_input_files([str(p) for p in picked])
+    page.get_by_role("button", name="Upload", exact=True).click()  # enabled once the batch is in
+    wait_all(page, 4)
+    ids = page.get_by_test_id("doc-item").evaluate_all("els => els.map(e => e.dataset.docId)")
+    assert len(set(ids)) == 4 and all(ids), ids
+    page.screenshot(path=str(artifacts / "list.png"), full_page=True)
+
+    item = page.locator('[data-testid=doc-item]', has_text="picked-1.pdf")
+    item.get_by_role("button").click()
+    doc_id = item.get_attribute("data-doc-id")
+    with stack.client() as client:
+        result = client.get(f"/v1/documents/{doc_id}").json()
+    expect(page.get_by_test_id("page-image")).to_have_count(result["pages"])
+    expect(page.get_by_test_id("page-image").first).to_have_js_property("complete", True)
+    page.wait_for_function("() => document.querySelector('[data-testid=page-image]').naturalWidth > 0")
+    # Every cited value has its box, where the citation says, and a row with its value.
+    for field, cites in result["citations"].items():
+        boxes = page.locator(f'[data-testid=citation-box][data-field="{field}"]')
+        expect(boxes).to_have_count(len(cites))
+        img = page.get_by_test_id("page-image").nth(cites[0]["page"] - 1).bounding_box()
+        got = boxes.first.bounding_box()
+        x0, y0, x1, y1 = cites[0]["bbox"]
+        assert abs(got["x"] - (img["x"] + x0 * img["width"])) < 3, (field, got, img)
+        assert abs(got["y"] - (img["y"] + y0 * img["height"])) < 3, (field, got, img)
+        assert abs(got["width"] - (x1 - x0) * img["width"]) < 4, (field, got, img)
+    for field, value in result["data"].items():
+        if isinstance(value, list | dict) or value is None:
+            continue
+        row = page.locator(f'[data-testid=field-row][data-field="{field}"]')
+        expect(row.get_by_test_id("field-value")).to_have_text(str(value))
+        conf = result["confidence"].get(field)
+        if conf is not None:
+            expect(row.get_by_test_id("field-confidence")).to_have_text(f"{conf:.2f}")
+    # Hovering a row lights its box; clicking a box selects its row.
+    row = page.locator('[data-testid=field-row][data-field="total"]')
+    row.hover()
+    expect(page.locator('[data-testid=citation-box][data-field="total"]').first).to_have_class(
+        re.compile(r"\bhi\b"))
+    page.screenshot(path=str(artifacts / "document.png"), full_page=True)
+    page.locator('[data-testid=citation-box][data-field="invoice_number"]').first.click()
+    expect(page.locator('[data-testid=field-row][data-field="invoice_number"]')).to_be_focused()
+    # Download JSON gives the result as the API does.
+    with page.expect_download() as download:
+        page.get_by_test_id("download-json").click()
+    saved = json.loads(Path(download.value.path()).read_text())
+    assert saved["id"] == doc_id and saved["data"] == result["data"]
+    assert console_errors == []
