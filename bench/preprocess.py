@@ -63,18 +63,17 @@ class Stage:
     """The stage's handler with a context of its own, sending its output to Kafka."""
 
     def __init__(self, cfg: StackConfig) -> None:
-        self.cfg, self.ctx = cfg, StageContext(cfg.settings())
         self.producer = AIOKafkaProducer(bootstrap_servers=cfg.kafka, acks="all")
-        self.count = 0
-
-    async def start(self) -> None:
-        await self.producer.start()
 
         async def send(topic, key, value, headers) -> None:
             await self.producer.send_and_wait(topic, value, key=key,
                                               headers=list(headers.items()))
 
-        self.ctx.send = send
+        self.cfg, self.ctx = cfg, StageContext.from_settings(cfg.settings(), send=send)
+        self.count = 0
+
+    async def start(self) -> None:
+        await self.producer.start()
 
     async def rate(self, pdfs: list[bytes]) -> float:
         queue = [await self._submit(pdf) for pdf in pdfs]
@@ -89,7 +88,7 @@ class Stage:
         elapsed = time.perf_counter() - began
         for doc_id in ids:
             await self.ctx.blobs.delete_document(doc_id)
-            await self.ctx.redis.delete(f"doc:{doc_id}")
+            await self.ctx.results.delete(doc_id)
         return sum(page_count(p) for p in pdfs) / elapsed
 
     async def _submit(self, pdf: bytes) -> Incoming:

@@ -9,7 +9,6 @@ import structlog
 from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
-from config.redis_pool import connect
 from config.settings import Settings
 from ingest_api import errors
 from ingest_api.auth import KeyRing
@@ -18,10 +17,8 @@ from ingest_api.middleware import EdgeMiddleware
 from ingest_api.publisher import Publisher
 from ingest_api.ratelimit import RateLimiter
 from ingest_api.routes import documents, health, pages, reviews, schemas
-from stores.blobs import RedisBlobStore
+from stores import open_stores
 from stores.metrics import Metrics
-from stores.results import ResultStore
-from stores.schemas import SchemaRegistry
 
 log = structlog.get_logger()
 
@@ -34,14 +31,14 @@ def create_app(settings: Settings, *, metrics: Metrics | None = None) -> FastAPI
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        redis = connect(settings, decode_responses=False, socket_timeout=5,
-                        socket_connect_timeout=3, health_check_interval=30)
+        stores = open_stores(settings, socket_timeout=5, socket_connect_timeout=3,
+                             health_check_interval=30)
+        redis = stores.redis
         edge = Edge(
             settings=settings, metrics=metrics, redis=redis,
             keyring=KeyRing(settings.key_hashes, allow_anonymous=anonymous),
             limiter=RateLimiter(redis, settings.rate_limit_per_minute, settings.rate_limit_burst),
-            results=ResultStore(redis, settings.result_ttl_seconds),
-            blobs=RedisBlobStore(redis), schemas=SchemaRegistry(redis),
+            results=stores.results, blobs=stores.blobs, schemas=stores.schemas,
             publisher=Publisher(settings.kafka_bootstrap_servers),
         )
         app.state.edge = edge
@@ -57,7 +54,7 @@ def create_app(settings: Settings, *, metrics: Metrics | None = None) -> FastAPI
         gc.freeze()
         yield
         await edge.publisher.close()
-        await redis.aclose()
+        await stores.aclose()
 
     app = FastAPI(
         title="ai-doc-extractor",

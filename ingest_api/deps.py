@@ -18,10 +18,8 @@ from config.settings import Settings
 from ingest_api.auth import KeyRing
 from ingest_api.publisher import Publisher
 from ingest_api.ratelimit import RateLimiter
-from stores.blobs import RedisBlobStore
 from stores.metrics import Metrics
-from stores.results import ResultStore
-from stores.schemas import SchemaRegistry
+from stores.protocols import BlobStore, ResultStore, SchemaStore
 from topics.models import Result
 
 
@@ -35,8 +33,8 @@ class Edge:
     keyring: KeyRing
     limiter: RateLimiter
     results: ResultStore
-    blobs: RedisBlobStore
-    schemas: SchemaRegistry
+    blobs: BlobStore
+    schemas: SchemaStore
     publisher: Publisher
 
 

@@ -7,8 +7,9 @@ stage: redelivered messages after a crash become harmless no-ops.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from redis.asyncio import Redis
-from redis.asyncio.client import Pipeline
 
 from stores.reviews import ReviewStore, concerns_review
 from topics.models import Result, Status
@@ -38,7 +39,11 @@ def events_channel(doc_id: str) -> str:
     return f"events:{doc_id}"
 
 
-class ResultStore:
+def _dedup_key(fingerprint: str) -> str:
+    return f"dedup:{fingerprint}"
+
+
+class RedisResultStore:
     def __init__(self, redis: Redis, ttl: int) -> None:
         self.redis = redis
         self.ttl = ttl
@@ -57,17 +62,50 @@ class ResultStore:
             await self.reviews.track(result)
         return bool(written)
 
-    def stage(self, pipe: Pipeline, result: Result) -> None:
-        """Queue a forced `write` on a MULTI `pipe`, to share its round trip with other commands.
+    async def open(self, record: Result, fingerprint: str) -> Result | None:
+        """Store a new document's first record; a live earlier duplicate's record, if any.
 
-        Plain commands, not the script: redis-py checks a pipeline's scripts with an extra
-        round trip on every execute.
+        One round trip: the duplicate lookup rides with the (forced) write. Plain commands,
+        not the script: redis-py checks a pipeline's scripts with an extra round trip.
         """
-        key, payload = record_key(result.id), result.model_dump_json(by_alias=True)
-        pipe.hset(key, mapping={"status": result.status.value, "tenant": result.tenant,
-                                "json": payload})
-        pipe.expire(key, self.ttl)
-        pipe.publish(events_channel(result.id), payload)
+        key, payload = record_key(record.id), record.model_dump_json(by_alias=True)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.get(_dedup_key(fingerprint))
+            pipe.hset(key, mapping={"status": record.status.value, "tenant": record.tenant,
+                                    "json": payload})
+            pipe.expire(key, self.ttl)
+            pipe.publish(events_channel(record.id), payload)
+            earlier = (await pipe.execute())[0]
+        if not earlier:
+            return None
+        previous = await self.get(earlier.decode())
+        if previous is None or previous.status in (Status.failed, Status.cancelled):
+            return None
+        return previous
+
+    async def remember(self, fingerprint: str, doc_id: str) -> None:
+        """Later uploads with this fingerprint (within the TTL) return `doc_id`."""
+        await self.redis.set(_dedup_key(fingerprint), doc_id, ex=self.ttl)
+
+    async def changes(self, doc_id: str, keepalive: float) -> AsyncIterator[Result | None]:
+        """The record as it changes: the current one first, then each write; None on a quiet
+        `keepalive` interval. Ends after a final status."""
+        pubsub = self.redis.pubsub()
+        await pubsub.subscribe(events_channel(doc_id))
+        try:
+            current = await self.get(doc_id)
+            yield current
+            while current is not None and not current.status.final:
+                message = await pubsub.get_message(ignore_subscribe_messages=True,
+                                                   timeout=keepalive)
+                if message is None:
+                    current = await self.get(doc_id) or current  # a missed publish's safety net
+                    yield None
+                    continue
+                current = Result.model_validate_json(message["data"])
+                yield current
+        finally:
+            await pubsub.aclose()
 
     async def get(self, doc_id: str) -> Result | None:
         raw = await self.redis.hget(record_key(doc_id), "json")

@@ -18,7 +18,7 @@ def _key(tenant: str) -> str:
     return f"schemas:{tenant}"
 
 
-class SchemaRegistry:
+class RedisSchemaStore:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
 

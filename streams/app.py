@@ -1,8 +1,9 @@
-"""The Faust app: three agents chained by topics. Built from settings, never at import."""
+"""The Faust app: one agent per stage of the pipeline catalogue. Built from settings."""
 
 from __future__ import annotations
 
 import gc
+import importlib
 import tempfile
 from pathlib import Path
 
@@ -10,12 +11,14 @@ import faust
 from prometheus_client import start_http_server
 
 from config.settings import Settings
-from streams.agents import extract, preprocess, store
+from stores import Stores
+from stores.metrics import Metrics
 from streams.context import StageContext
+from topics.catalogue import PIPELINE
 
 
-def create_app(settings: Settings, ctx: StageContext | None = None) -> faust.App:
-    ctx = ctx or StageContext(settings)
+def create_app(settings: Settings, *, metrics: Metrics | None = None,
+               stores: Stores | None = None) -> faust.App:
     app = faust.App(
         f"{settings.topic_prefix}{settings.worker_group}",
         broker=[f"kafka://{h}" for h in settings.kafka_bootstrap_servers.split(",")],
@@ -40,9 +43,9 @@ def create_app(settings: Settings, ctx: StageContext | None = None) -> faust.App
         fut = await topics[topic].send(key=key, value=value, headers=headers)
         await fut  # wait for the broker's ack (acks=all) before the input is acked
 
-    ctx.send = send
-    for module in (preprocess, extract, store):
-        module.register(app, ctx)
+    ctx = StageContext.from_settings(settings, send=send, metrics=metrics, stores=stores)
+    for stage in PIPELINE:
+        importlib.import_module(f"streams.agents.{stage.name}").register(app, ctx)
 
     @app.timer(interval=10.0)
     async def consumer_lag() -> None:

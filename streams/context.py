@@ -1,100 +1,104 @@
-"""What the agents share in one worker process: clients, stores, the pool and the senders."""
+"""What the agents of one worker process share. It is handed everything and builds nothing;
+`StageContext.from_settings` is the one place the worker's collaborators are made."""
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
-from functools import cached_property
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
 
 import structlog
-from redis.asyncio import Redis
 
 from config.errors import ExtractorError
-from config.redis_pool import connect
 from config.settings import Settings
-from stores.blobs import RedisBlobStore
+from stores import Stores, open_stores
 from stores.metrics import Metrics
-from stores.results import ResultStore
-from stores.schemas import SchemaRegistry
+from streams.extraction.providers.chain import ProviderChain
 from streams.preprocess import RenderOptions
 from streams.runner import Send, StageRunner
 from topics import catalogue
-from topics.catalogue import TopicSpec
+from topics.catalogue import Stage, TopicSpec
 from topics.codec import encode
-from topics.models import STORED_HEADER, failed_result
+from topics.models import REQUEST_ID_HEADER, STORED_HEADER, failed_result
 
 log = structlog.get_logger()
 
 
 class StageContext:
-    def __init__(self, settings: Settings, *, metrics: Metrics | None = None,
-                 redis: Redis | None = None, chain=None) -> None:
+    def __init__(self, settings: Settings, *, metrics: Metrics, stores: Stores,
+                 chain: ProviderChain, send: Send, pool: Executor, pool_size: int) -> None:
         self.settings = settings
-        self.metrics = metrics or Metrics()
-        self.redis = redis or connect(settings, decode_responses=False)
-        self.blobs = RedisBlobStore(self.redis)
-        self.results = ResultStore(self.redis, settings.result_ttl_seconds)
-        self.schemas = SchemaRegistry(self.redis)
+        self.metrics = metrics
+        self.stores = stores
+        self.blobs, self.results, self.schemas = stores.blobs, stores.results, stores.schemas
+        self.chain = chain
+        self.send = send  # to a broker-side topic name; returns once the broker acknowledged
+        self.pool = pool  # CPU work (render, encode, OCR): Kafka heartbeats never starve
+        self.pool_size = pool_size
         self.render = RenderOptions(settings.pdf_dpi, settings.max_image_dim,
                                     settings.jpeg_quality)
-        self._chain = chain
-        self.send: Send | None = None  # set by the app once its producer exists
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, send: Send, metrics: Metrics | None = None,
+                      stores: Stores | None = None,
+                      chain: ProviderChain | None = None) -> StageContext:
+        metrics = metrics or Metrics()
+        size = settings.preprocess_workers or os.cpu_count() or 1
+        pool = ProcessPoolExecutor(size, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=exit_with_parent, initargs=(os.getpid(),))
+        return cls(settings, metrics=metrics, stores=stores or open_stores(settings),
+                   chain=chain or ProviderChain(settings, metrics), send=send, pool=pool,
+                   pool_size=size)
 
     def topic_name(self, spec: TopicSpec) -> str:
         return catalogue.name(spec, self.settings.topic_prefix)
 
-    @property
-    def pool_size(self) -> int:
-        return self.settings.preprocess_workers or os.cpu_count() or 1
-
-    @cached_property
-    def pool(self) -> ProcessPoolExecutor:
-        """CPU work (render, encode, OCR) runs here so Kafka heartbeats never starve."""
-        return ProcessPoolExecutor(self.pool_size, mp_context=multiprocessing.get_context("spawn"))
-
-    async def in_pool(self, fn, *args):
+    async def in_pool(self, fn: Callable, *args):
         return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
 
-    @property
-    def chain(self):
-        if self._chain is None:
-            from streams.extraction.providers.chain import ProviderChain
-
-            self._chain = ProviderChain(self.settings, self.metrics)
-        return self._chain
-
-    def runner(self, stage: str, source: TopicSpec) -> StageRunner:
+    def runner(self, stage: Stage) -> StageRunner:
         s = self.settings
+
+        async def mark_failed(doc_id: str, err: ExtractorError) -> None:
+            await self.mark_failed(doc_id, err, stage)
+
         return StageRunner(
-            stage, send=self._send, dlq_topic=self.topic_name(source.dlq),
-            mark_failed=lambda doc_id, err: self.mark_failed(doc_id, err, stage),
-            metrics=self.metrics, max_attempts=s.stage_max_attempts,
+            stage.name, send=self.send, dlq_topic=self.topic_name(stage.dlq),
+            mark_failed=mark_failed, metrics=self.metrics, max_attempts=s.stage_max_attempts,
             base_delay=s.retry_base_seconds, max_delay=s.retry_max_seconds,
         )
-
-    async def _send(self, topic: str, key, value, headers) -> None:
-        if self.send is None:
-            raise RuntimeError("the Faust app sets ctx.send before agents run")
-        await self.send(topic, key, value, headers)
 
     async def publish(self, spec: TopicSpec, key: bytes, value: bytes,
                       headers: dict[str, bytes]) -> None:
         """Send to a catalogue topic and wait for the broker's acknowledgement."""
-        await self._send(self.topic_name(spec), key, value, headers)
+        await self.send(self.topic_name(spec), key, value, headers)
 
-    async def mark_failed(self, doc_id: str, err: ExtractorError, stage: str) -> None:
-        """A dead-lettered document ends `failed`, in the store and on the results topic."""
+    async def mark_failed(self, doc_id: str, err: ExtractorError, stage: Stage) -> None:
+        """A dead-lettered document ends `failed`, in the store and on the stage's failure topic."""
         result = failed_result(doc_id, err, await self.results.get(doc_id))
-        if await self.results.write(result) and stage != "store":
-            headers = {"request_id": structlog.contextvars.get_contextvars()
-                       .get("request_id", "").encode(), STORED_HEADER: b"1"}  # written just now
-            await self.publish(catalogue.RESULTS, doc_id.encode(), encode(result), headers)
+        if await self.results.write(result) and stage.failures is not None:
+            request_id = structlog.contextvars.get_contextvars().get("request_id", "")
+            headers = {REQUEST_ID_HEADER: request_id.encode(), STORED_HEADER: b"1"}
+            await self.publish(stage.failures, doc_id.encode(), encode(result), headers)
 
     async def close(self) -> None:
-        if self._chain is not None:
-            await self._chain.aclose()
-        await self.redis.aclose()
-        if "pool" in self.__dict__:
-            self.pool.shutdown(wait=False, cancel_futures=True)
+        await self.chain.aclose()
+        await self.stores.aclose()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def exit_with_parent(parent: int, interval: float = 1.0) -> None:
+    """Pool initializer: a child ends when its worker dies, however it died (even kill -9)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+

@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from redis.asyncio import Redis
 
 from config.settings import Settings
-from stores.results import ResultStore
+from stores.results import RedisResultStore
 from streams.runner import DLQ_PREFIX
 from topics import catalogue
 from topics.models import Result, Status
@@ -48,7 +48,7 @@ class DeadLetter:
 
 async def read_all(settings: Settings) -> list[DeadLetter]:
     """Every message currently in the DLQ topics, oldest first per partition."""
-    dlqs = [t.dlq for t in catalogue.STAGE_INPUTS]
+    dlqs = [stage.dlq for stage in catalogue.PIPELINE]
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
                                 enable_auto_commit=False)
     await consumer.start()
@@ -83,7 +83,7 @@ def summarize(letters: list[DeadLetter]) -> Counter:
 
 async def replay(settings: Settings, letters: list[DeadLetter], redis: Redis) -> int:
     """Re-publish to the original topic; skips letters replayed before. Returns the count."""
-    results = ResultStore(redis, settings.result_ttl_seconds)
+    results = RedisResultStore(redis, settings.result_ttl_seconds)
     producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all",
                                 enable_idempotence=True)
     await producer.start()

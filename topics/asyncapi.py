@@ -9,19 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel
 
-from topics.catalogue import PREPARED, RESULTS, STAGE_INPUTS, SUBMITTED, TopicSpec
-from topics.models import SCHEMA_VERSION, Prepared, Result, Submitted
+from topics.catalogue import PIPELINE, TopicSpec
+from topics.models import REQUEST_ID_HEADER, SCHEMA_VERSION, STORED_HEADER, Result
 
 PATH = Path(__file__).with_name("asyncapi.yaml")
-MODELS: dict[str, type[BaseModel]] = {
-    SUBMITTED.name: Submitted, PREPARED.name: Prepared, RESULTS.name: Result,
-}
-REQUEST_ID: dict[str, Any] = {"request_id": {
+REQUEST_ID: dict[str, Any] = {REQUEST_ID_HEADER: {
     "type": "string", "description": "correlates logs across the API and stages"}}
 HEADERS = {"type": "object", "properties": REQUEST_ID}
-RESULT_HEADERS = {"type": "object", "properties": REQUEST_ID | {"stored": {
+RESULT_HEADERS = {"type": "object", "properties": REQUEST_ID | {STORED_HEADER: {
     "type": "string", "enum": ["1"],
     "description": "the sender already wrote this record to the result store"}}}
 DLQ_HEADERS = {
@@ -32,18 +28,19 @@ DLQ_HEADERS = {
             "original_topic": "topic the message was read from",
             "original_partition": "its partition", "original_offset": "its offset",
             "error_code": "why it failed (an error code)", "error_message": "details",
-            "stage": "preprocess, extract or store", "attempts": "attempts made",
+            "stage": "the stage that gave up: " + ", ".join(s.name for s in PIPELINE),
+            "attempts": "attempts made",
             "first_failure_at": "ISO time of the first failure",
         }.items()
     },
 }
 
 
-def _channel(spec: TopicSpec, message: str) -> dict[str, Any]:
+def _channel(spec: TopicSpec, message: str, read_by: str) -> dict[str, Any]:
     return {
         "address": spec.name,
         "description": f"{spec.partitions} partitions, retention {spec.retention_ms // 86400000}"
-                       " days. Key: the document id (UTF-8).",
+                       f" days. Key: the document id (UTF-8). {read_by}",
         "messages": {message: {"$ref": f"#/components/messages/{message}"}},
     }
 
@@ -52,7 +49,8 @@ def build() -> dict[str, Any]:
     messages: dict[str, Any] = {}
     schemas: dict[str, Any] = {}
     channels: dict[str, Any] = {}
-    for topic, model in MODELS.items():
+    for stage in PIPELINE:
+        model = stage.model
         name = model.__name__
         schema = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
@@ -60,14 +58,15 @@ def build() -> dict[str, Any]:
         messages[name] = {"name": name, "contentType": "application/json",
                           "headers": RESULT_HEADERS if model is Result else HEADERS,
                           "payload": {"$ref": f"#/components/schemas/{name}"}}
-        spec = next(s for s in STAGE_INPUTS if s.name == topic)
-        channels[spec.name] = _channel(spec, name)
+        channels[stage.source.name] = _channel(
+            stage.source, name, f"Read by the {stage.name} stage: {stage.description}.")
     messages["DeadLetter"] = {
         "name": "DeadLetter", "headers": DLQ_HEADERS,
         "payload": {"description": "the original message bytes, unchanged"},
     }
-    for spec in STAGE_INPUTS:
-        channels[spec.dlq.name] = _channel(spec.dlq, "DeadLetter")
+    for stage in PIPELINE:
+        channels[stage.dlq.name] = _channel(
+            stage.dlq, "DeadLetter", f"What the {stage.name} stage could not process.")
     return {
         "asyncapi": "3.0.0",
         "info": {

@@ -1,8 +1,15 @@
-"""Every topic, declared once. Nothing else in the code spells a topic name."""
+"""Every topic and every pipeline stage, declared once. Nothing else spells a topic name.
+
+`PIPELINE` is the stage graph: each stage's input topic, the model of its messages, the topics
+it writes and where its failed documents are announced. The worker registers one agent per
+entry (`streams/agents/<stage>.py`), and the AsyncAPI document is generated from it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from topics.models import Message, Prepared, Result, Submitted
 
 # Partitions bound how many worker processes share a stage; 12 divides evenly by 1, 2, 3, 4, 6.
 PARTITIONS = 12
@@ -24,11 +31,42 @@ SUBMITTED = TopicSpec("documents.submitted")
 PREPARED = TopicSpec("documents.prepared")
 RESULTS = TopicSpec("documents.results")
 
-STAGE_INPUTS = (SUBMITTED, PREPARED, RESULTS)
+
+@dataclass(frozen=True)
+class Stage:
+    """One edge of the pipeline: an agent reads `source` (messages of `model`) and writes `outputs`.
+
+    `failures` is where a dead-lettered document's failed result is published; None for a
+    stage that reads that very topic, which would otherwise feed itself.
+    """
+
+    name: str
+    source: TopicSpec
+    model: type[Message]
+    outputs: tuple[TopicSpec, ...]
+    failures: TopicSpec | None = RESULTS
+    description: str = ""
+
+    @property
+    def dlq(self) -> TopicSpec:
+        return self.source.dlq
+
+
+PIPELINE: tuple[Stage, ...] = (
+    Stage("preprocess", SUBMITTED, Submitted, (PREPARED,),
+          description="text layer, words and page renders"),
+    Stage("extract", PREPARED, Prepared, (RESULTS,),
+          description="OCR, the provider chain, checks, confidence and review gating"),
+    Stage("store", RESULTS, Result, (), failures=None,
+          description="the final record in the result store; erases the stored bytes"),
+)
+STAGES = {stage.name: stage for stage in PIPELINE}
 
 
 def all_topics() -> list[TopicSpec]:
-    return [t for base in STAGE_INPUTS for t in (base, base.dlq)]
+    """Every stage input and its DLQ, each once."""
+    inputs = list(dict.fromkeys(stage.source for stage in PIPELINE))
+    return [t for base in inputs for t in (base, base.dlq)]
 
 
 def name(spec: TopicSpec, prefix: str = "") -> str:

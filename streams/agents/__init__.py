@@ -1,17 +1,38 @@
-"""One agent per module; each is a thin loop around its stage's handler."""
+"""One agent per pipeline stage, in the module named after it; each is a thin loop."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar
 
+import faust
 from faust.types import EventT
 
 from config.errors import UndecodableMessage
 from streams.runner import Incoming
+from topics.catalogue import Stage
 from topics.codec import decode
 from topics.models import REQUEST_ID_HEADER, STORED_HEADER, Message
 
+if TYPE_CHECKING:
+    from streams.context import StageContext
+
 M = TypeVar("M", bound=Message)
+Handle = Callable[["StageContext", Incoming], Awaitable[None]]
+
+
+def run_stage(app: faust.App, ctx: StageContext, stage: Stage, handle: Handle, *,
+              concurrency: int) -> None:
+    """The agent of `stage`: each message of its input topic through the stage's runner."""
+    runner = ctx.runner(stage)
+    topic = app.topic(ctx.topic_name(stage.source), key_type=bytes, value_type=bytes)
+
+    async def agent(stream) -> None:
+        async for event in stream.events():
+            await runner.run(incoming(event), lambda m: handle(ctx, m))
+
+    agent.__name__ = stage.name
+    app.agent(topic, name=stage.name, concurrency=concurrency)(agent)
 
 
 def incoming(event: EventT) -> Incoming:

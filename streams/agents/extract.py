@@ -10,7 +10,7 @@ import structlog
 
 from config.errors import BlobMissing
 from stores.blobs import source_key
-from streams.agents import decode_keyed, forward_headers, incoming
+from streams.agents import decode_keyed, forward_headers, run_stage
 from streams.agents.preprocess import PAGES
 from streams.context import StageContext
 from streams.extraction.run import extract_pages
@@ -20,6 +20,7 @@ from topics.codec import encode
 from topics.models import Prepared, Result, Status, utcnow
 
 log = structlog.get_logger()
+STAGE = catalogue.STAGES["extract"]
 
 
 async def handle(ctx: StageContext, msg: Incoming) -> None:
@@ -55,7 +56,8 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
 
     extraction = await extract_pages(pages, images, doc.schema_def, ctx.chain,
                                      ocr=ctx.settings.ocr_enabled, run_cpu=ctx.in_pool,
-                                     load_pdf=load_pdf)
+                                     load_pdf=load_pdf,
+                                     review_threshold=ctx.settings.review_confidence_threshold)
     elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
     done = utcnow()
     timings = {**doc.timings_ms, "extract": elapsed_ms,
@@ -65,14 +67,14 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
         "confidence": extraction.confidence, "citations": extraction.citations,
         "provider": extraction.provider, "model": extraction.model, "pages": len(pages),
         "timings_ms": timings, "completed_at": done,
-        "error": None,
+        "error": None, "checks": extraction.checks, "review": extraction.review,
     })
     # The store first: its write is the completion a waiting client sees. The topic after it,
     # marked as stored when the write landed, so the store agent does not send the same record
     # to Redis again. Killed between the two, the redelivered message finds the record final
     # and publishes it (_republish_completed): the topic is at-least-once, the store exactly once.
     stored = await ctx.results.write(result)
-    await ctx.publish(catalogue.RESULTS, doc.id.encode(), encode(result),
+    await ctx.publish(STAGE.outputs[0], doc.id.encode(), encode(result),
                       forward_headers(msg, stored=stored))
     log.info("stage.done", provider=extraction.provider, ms=elapsed_ms)
 
@@ -81,19 +83,12 @@ async def _republish_completed(ctx: StageContext, doc_id: str, msg: Incoming) ->
     """A redelivered document already completed: its topic write may have been cut short."""
     final = await ctx.results.get(doc_id)
     if final is not None and final.status == Status.completed:
-        await ctx.publish(catalogue.RESULTS, doc_id.encode(), encode(final),
+        await ctx.publish(STAGE.outputs[0], doc_id.encode(), encode(final),
                           forward_headers(msg, stored=True))
 
 
 def register(app: faust.App, ctx: StageContext) -> None:
-    runner = ctx.runner("extract", catalogue.PREPARED)
-    topic = app.topic(ctx.topic_name(catalogue.PREPARED), key_type=bytes, value_type=bytes)
-
-    # The provider chain bounds in-flight AI calls (MAX_CONCURRENT_AI_REQUESTS per worker);
-    # twice as many documents in the stage keep those slots busy while others load their pages
-    # or publish their results. Offsets still commit only up to the highest contiguous acked
-    # message, so a crash redelivers, never skips.
-    @app.agent(topic, name="extract", concurrency=2 * ctx.settings.max_concurrent_ai_requests)
-    async def extract(stream):
-        async for event in stream.events():
-            await runner.run(incoming(event), lambda m: handle(ctx, m))
+    # The chain bounds in-flight AI calls (MAX_CONCURRENT_AI_REQUESTS); twice as many documents
+    # keep those slots busy while others load pages or publish. Offsets commit only up to the
+    # highest contiguous acked message, so a crash redelivers, never skips.
+    run_stage(app, ctx, STAGE, handle, concurrency=2 * ctx.settings.max_concurrent_ai_requests)

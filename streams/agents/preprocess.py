@@ -14,7 +14,7 @@ from pydantic import TypeAdapter
 from config.errors import BlobMissing, InvalidDocument, UndecodableMessage
 from stores.blobs import image_key, pages_key
 from stores.reviews import ReviewStore
-from streams.agents import decode_keyed, forward_headers, incoming
+from streams.agents import decode_keyed, forward_headers, run_stage
 from streams.context import StageContext
 from streams.document import Page
 from streams.preprocess import PreviewOptions, prepare, render_previews
@@ -24,6 +24,7 @@ from topics.codec import encode
 from topics.models import Prepared, Result, Status, Submitted
 
 log = structlog.get_logger()
+STAGE = catalogue.STAGES["preprocess"]
 PAGES = TypeAdapter(list[Page])
 ALLOWED_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 
@@ -56,7 +57,7 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
         page_count=len(pages), submitted_at=doc.submitted_at,
         timings_ms={"preprocess": round((time.perf_counter() - started) * 1000, 1)},
     )
-    await ctx.publish(catalogue.PREPARED, doc.id.encode(), encode(prepared), forward_headers(msg))
+    await ctx.publish(STAGE.outputs[0], doc.id.encode(), encode(prepared), forward_headers(msg))
     log.info("stage.done", pages=len(pages), rendered=len(images))
     await _store_previews(ctx, doc, data)
 
@@ -88,10 +89,4 @@ async def _document_bytes(ctx: StageContext, doc: Submitted) -> bytes:
 
 
 def register(app: faust.App, ctx: StageContext) -> None:
-    runner = ctx.runner("preprocess", catalogue.SUBMITTED)
-    topic = app.topic(ctx.topic_name(catalogue.SUBMITTED), key_type=bytes, value_type=bytes)
-
-    @app.agent(topic, name="preprocess", concurrency=ctx.pool_size + 1)
-    async def preprocess(stream):
-        async for event in stream.events():
-            await runner.run(incoming(event), lambda m: handle(ctx, m))
+    run_stage(app, ctx, STAGE, handle, concurrency=ctx.pool_size + 1)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import faust
 import structlog
 
-from streams.agents import decode_keyed, incoming
+from streams.agents import decode_keyed, run_stage
 from streams.context import StageContext
 from streams.runner import Incoming
 from topics import catalogue
 from topics.models import STORED_HEADER, Result, Status
 
 log = structlog.get_logger()
+STAGE = catalogue.STAGES["store"]
 
 
 async def handle(ctx: StageContext, msg: Incoming) -> None:
@@ -27,10 +28,4 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
 
 
 def register(app: faust.App, ctx: StageContext) -> None:
-    runner = ctx.runner("store", catalogue.RESULTS)
-    topic = app.topic(ctx.topic_name(catalogue.RESULTS), key_type=bytes, value_type=bytes)
-
-    @app.agent(topic, name="store", concurrency=4)
-    async def store(stream):
-        async for event in stream.events():
-            await runner.run(incoming(event), lambda m: handle(ctx, m))
+    run_stage(app, ctx, STAGE, handle, concurrency=4)

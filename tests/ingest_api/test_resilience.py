@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ingest_api.app import create_app
-from stores.results import ResultStore
+from stores.protocols import ResultStore
 from tests.conftest import ROOT, free_port, wait_http_ready
 from tests.helpers import invoice_pdf
 from tests.ingest_api.conftest import ACME

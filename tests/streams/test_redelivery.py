@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 
 from config.schemas import BUILTIN
 from stores.blobs import RedisBlobStore, source_key
-from stores.results import ResultStore
+from stores.results import RedisResultStore
 from tests.helpers import make_topics, produce
 from topics import catalogue
 from topics.codec import encode
@@ -47,7 +47,7 @@ def _store(settings, doc_id: str, status: Status = Status.completed) -> None:
     async def run() -> None:
         redis = Redis.from_url(settings.redis_url)
         try:
-            await ResultStore(redis, 600).write(Result(
+            await RedisResultStore(redis, 600).write(Result(
                 id=doc_id, schema="invoice", status=status, data={"total": "9.99"}), force=True)
             await RedisBlobStore(redis).put(doc_id, {source_key(doc_id): b"%PDF-1.7"}, 600)
         finally:
@@ -61,7 +61,7 @@ def _stored_state(settings, doc_id: str) -> tuple[str | None, bool]:
     async def run() -> tuple[str | None, bool]:
         redis = Redis.from_url(settings.redis_url)
         try:
-            record = await ResultStore(redis, 600).get(doc_id)
+            record = await RedisResultStore(redis, 600).get(doc_id)
             return (record.status.value if record else None,
                     await redis.exists(source_key(doc_id)) == 1)
         finally:

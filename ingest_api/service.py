@@ -1,0 +1,99 @@
+"""The upload service: validate, store, publish and answer. The route is one call into it."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+from fastapi import Request
+from pydantic import BaseModel
+from redis.exceptions import RedisError
+
+from config.errors import ExtractorError
+from config.schemas import BUILTIN
+from ingest_api.deps import Caller, Edge
+from ingest_api.upload import read_upload
+from stores.blobs import source_key
+from topics import catalogue
+from topics.codec import encode
+from topics.models import REQUEST_ID_HEADER, Result, Status, Submitted, failed_result
+
+log = structlog.get_logger()
+Defer = Callable[..., Any]  # runs a callable after the response is sent (BackgroundTasks)
+
+
+class Accepted(BaseModel):
+    id: str
+    status: Status
+    deduplicated: bool = False
+    links: dict[str, str]
+
+    @classmethod
+    def of(cls, doc_id: str, status: Status, deduplicated: bool = False) -> Accepted:
+        base = f"/v1/documents/{doc_id}"
+        return cls(id=doc_id, status=status, deduplicated=deduplicated,
+                   links={"self": base, "events": f"{base}/events"})
+
+
+async def accept_upload(edge: Edge, caller: Caller, request: Request, defer: Defer) -> Accepted:
+    """Validate an upload, store it, publish it; return once Kafka has acknowledged it.
+
+    The same bytes with the same schema from the same tenant return the earlier live document.
+    A failed publish leaves a `failed` record and no stored bytes behind.
+    """
+    settings, metrics, tenant = edge.settings, edge.metrics, caller.tenant
+    try:
+        try:
+            upload = await read_upload(request, settings.max_file_bytes, settings.max_pages)
+        finally:
+            await caller.admitted  # over the limit: 429, whatever the body held
+        schema = await edge.schemas.get(tenant, upload.schema)
+    except ExtractorError as exc:
+        metrics.uploads.labels(exc.code).inc()
+        raise
+    info, ttl = upload.info, settings.result_ttl_seconds
+    record = Result(id=uuid.uuid4().hex, tenant=tenant, schema=schema.name, status=Status.queued)
+    doc_id, fingerprint = record.id, f"{tenant}:{info.sha256}:{schema.name}"
+    _, earlier = await asyncio.gather(
+        edge.blobs.put(doc_id, {source_key(doc_id): upload.data}, ttl),
+        edge.results.open(record, fingerprint))
+    if earlier is not None:
+        await asyncio.gather(edge.blobs.delete_document(doc_id), edge.results.delete(doc_id))
+        metrics.uploads.labels("deduplicated").inc()
+        structlog.contextvars.bind_contextvars(document_id=earlier.id, deduplicated=True)
+        return Accepted.of(earlier.id, earlier.status, deduplicated=True)
+    message = Submitted(
+        id=doc_id, tenant=tenant, schema=schema.name,
+        schema_def=None if schema.name in BUILTIN else schema,
+        filename=upload.filename, content_type=info.content_type, blob=source_key(doc_id),
+        sha256=info.sha256, submitted_at=record.created_at,
+    )
+    topic = catalogue.name(catalogue.SUBMITTED, settings.topic_prefix)
+    try:
+        await edge.publisher.publish(topic, doc_id, encode(message),
+                                     {REQUEST_ID_HEADER: request.state.request_id})
+    except ExtractorError as exc:
+        # The message may still reach Kafka late: the final record makes every stage skip it.
+        await edge.results.write(failed_result(doc_id, exc, record), force=True)
+        await edge.blobs.delete_document(doc_id)
+        metrics.uploads.labels(exc.code).inc()
+        raise
+    # After the ack (a retried upload must not find an id Kafka never saw) and after the
+    # response: a lost write costs a later upload its deduplication, never a document.
+    defer(_remember, edge, fingerprint, doc_id)
+    metrics.uploads.labels("accepted").inc()
+    # Carried by the request's one access log line (EdgeMiddleware), not a line of its own.
+    structlog.contextvars.bind_contextvars(
+        document_id=doc_id, pages=info.pages, bytes=len(upload.data),
+        content_type=info.content_type, schema=schema.name)
+    return Accepted.of(doc_id, Status.queued)
+
+
+async def _remember(edge: Edge, fingerprint: str, doc_id: str) -> None:
+    try:
+        await edge.results.remember(fingerprint, doc_id)
+    except RedisError as exc:
+        log.warning("dedup.write_failed", document_id=doc_id, error=repr(exc))
