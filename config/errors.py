@@ -42,9 +42,6 @@ class ExtractorError(Exception):
         self.message = str(self.args[0])
         self.retry_after = retry_after
 
-    def to_dict(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
-
 
 class RequestError(ExtractorError):
     status = 400

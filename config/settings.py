@@ -10,7 +10,6 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDERS = {"", "changeme", "change-me", "your-key", "secret", "password", "test", "dev"}
-Provider = Literal["groq", "mistral", "local"]
 
 
 class Settings(BaseSettings):
@@ -62,6 +61,7 @@ class Settings(BaseSettings):
     pdf_dpi: int = 200
     max_image_dim: int = 4096
     jpeg_quality: int = 95
+    review_confidence_threshold: float = Field(default=0.9, ge=0.0, le=1.0)  # schemas may override
     ocr_enabled: bool = True  # OCR scanned pages (local extractor and grounding need words)
     preprocess_workers: int = Field(default=0, description="process pool size; 0 = one per core")
     stage_max_attempts: int = 4
@@ -70,11 +70,11 @@ class Settings(BaseSettings):
 
     @field_validator("extraction_providers")
     @classmethod
-    def _known_providers(cls, value: str) -> str:
+    def _provider_list(cls, value: str) -> str:
+        # The names are checked against the provider registry when the chain is built.
         names = [p.strip() for p in value.split(",") if p.strip()]
-        unknown = set(names) - {"groq", "mistral", "local"}
-        if unknown or not names:
-            raise ValueError(f"unknown providers in EXTRACTION_PROVIDERS: {sorted(unknown)}")
+        if not names:
+            raise ValueError("EXTRACTION_PROVIDERS names no provider")
         return ",".join(names)
 
     @model_validator(mode="after")

@@ -44,6 +44,7 @@ from config.errors import (
     TooManyPages,
     UnsupportedMediaType,
 )
+from config.media import BY_ALIAS, BY_EXTENSION, MEDIA_TYPES
 from ingest_api.filenames import safe_filename
 
 CHUNK_SIZE = 64 * 1024
@@ -53,25 +54,7 @@ INLINE_PARSE_BYTES = 1024 * 1024  # bodies up to this size are parsed on the eve
 _TURN = threading.Lock()  # PyMuPDF is not thread-safe: one document check at a time
 PDF_EOF_WINDOW = 1024  # Acrobat's rule: %%EOF must appear within the last 1 KiB
 
-SIGNATURES = {
-    "application/pdf": b"%PDF-",
-    "image/jpeg": b"\xff\xd8\xff",
-    "image/png": b"\x89PNG\r\n\x1a\n",
-}
-EXTENSIONS = {
-    "pdf": "application/pdf",
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "png": "image/png",
-}
-TYPE_ALIASES = {
-    "application/x-pdf": "application/pdf",
-    "image/jpg": "image/jpeg",
-    "image/pjpeg": "image/jpeg",
-    "image/x-png": "image/png",
-}
 UNKNOWN_TYPES = frozenset({"", "application/octet-stream"})
-PIL_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}
 
 ZIP_EOCD = b"PK\x05\x06"
 ZIP_CENTRAL_ENTRY = b"PK\x01\x02"
@@ -135,7 +118,7 @@ def inspect_document(
         raise InvalidDocument("empty file")
     content_type = _sniff(data)
     _check_claims(content_type, declared_type, filename)
-    if not data.startswith(SIGNATURES[content_type]):
+    if not data.startswith(MEDIA_TYPES[content_type].signature):
         raise UnsupportedMediaType(f"unexpected bytes before the {content_type} signature")
     if _contains_zip(data):
         raise UnsupportedMediaType("content is also a ZIP archive (polyglot file)")
@@ -194,7 +177,7 @@ def _sniff(data: bytes) -> str:
         found = magic.from_buffer(data[:MAGIC_WINDOW], mime=True)
     except Exception as exc:
         raise InvalidDocument("content type cannot be determined") from exc
-    if found in SIGNATURES:
+    if found in MEDIA_TYPES:
         return found
     if b"%PDF-" in data[:PDF_EOF_WINDOW]:
         raise UnsupportedMediaType("unexpected bytes before the PDF header")
@@ -204,9 +187,9 @@ def _sniff(data: bytes) -> str:
 def _check_claims(actual: str, declared_type: str | None, filename: str) -> None:
     """The multipart content type and the extension, when they say anything, must agree."""
     ext = _extension(filename)
-    if ext and ext not in EXTENSIONS:
+    if ext and ext not in BY_EXTENSION:
         raise UnsupportedMediaType(f"extension .{ext} is not one of .pdf, .jpg, .jpeg, .png")
-    claims = {f"extension .{ext}": EXTENSIONS[ext]} if ext else {}
+    claims = {f"extension .{ext}": BY_EXTENSION[ext].name} if ext else {}
     declared = _normalize_type(declared_type)
     if declared not in UNKNOWN_TYPES:
         claims["declared type"] = declared
@@ -217,7 +200,7 @@ def _check_claims(actual: str, declared_type: str | None, filename: str) -> None
 
 def _normalize_type(value: str | None) -> str:
     base = (value or "").split(";", 1)[0].strip().lower()
-    return TYPE_ALIASES.get(base, base)
+    return BY_ALIAS[base].name if base in BY_ALIAS else base
 
 
 def _extension(filename: str) -> str:
@@ -268,7 +251,8 @@ def _inspect_image(data: bytes, content_type: str, max_pixels: int) -> tuple[int
     data is corrupt past a sound structure fails in preprocess, which dead-letters it and
     marks the document failed with invalid_document.
     """
-    formats = [PIL_FORMATS[content_type]]
+    pil_format = MEDIA_TYPES[content_type].pil_format
+    formats = [pil_format] if pil_format else None
     # Pillow only warns between its own limit and twice that: make the warning fatal, and apply
     # its limit ourselves too, since catch_warnings is process-wide and racy between threads.
     max_pixels = min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels)

@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import mimetypes
 from pathlib import Path
 
 from config.errors import UnsupportedMediaType
+from config.media import BY_EXTENSION
 from config.schemas import SchemaDef
 from config.settings import Settings
 from streams.document import Extraction
 from streams.extraction.run import extract_pages
 from streams.preprocess import RenderOptions, prepare
 
-TYPES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-         ".png": "image/png"}
-
 
 def content_type_of(path: Path) -> str:
-    kind = TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0]
-    if kind is None or kind not in TYPES.values():
+    """The media type a file's extension names; only the types we accept."""
+    kind = BY_EXTENSION.get(path.suffix.lower().lstrip("."))
+    if kind is None:
         raise UnsupportedMediaType(f"{path.name}: only PDF, JPEG and PNG are supported")
-    return kind
+    return kind.name
 
 
 async def extract_bytes(data: bytes, content_type: str, schema: SchemaDef, settings: Settings,
@@ -34,7 +32,8 @@ async def extract_bytes(data: bytes, content_type: str, schema: SchemaDef, setti
         return data if content_type == "application/pdf" else None
 
     return await extract_pages(pages, images, schema, chain, ocr=settings.ocr_enabled,
-                               run_cpu=asyncio.to_thread, load_pdf=load_pdf)
+                               run_cpu=asyncio.to_thread, load_pdf=load_pdf,
+                               review_threshold=settings.review_confidence_threshold)
 
 
 async def extract_file(path: Path, schema: SchemaDef, settings: Settings, chain) -> Extraction:

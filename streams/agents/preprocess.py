@@ -12,6 +12,7 @@ import structlog
 from pydantic import TypeAdapter
 
 from config.errors import BlobMissing, InvalidDocument, UndecodableMessage
+from config.media import MEDIA_TYPES
 from stores.blobs import image_key, pages_key
 from stores.reviews import ReviewStore
 from streams.agents import decode_keyed, forward_headers, run_stage
@@ -26,7 +27,6 @@ from topics.models import Prepared, Result, Status, Submitted
 log = structlog.get_logger()
 STAGE = catalogue.STAGES["preprocess"]
 PAGES = TypeAdapter(list[Page])
-ALLOWED_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 
 
 async def handle(ctx: StageContext, msg: Incoming) -> None:
@@ -34,7 +34,7 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
     schema = doc.schema_def or await ctx.schemas.get(doc.tenant, doc.schema_name)
     template = Result(id=doc.id, tenant=doc.tenant, schema=schema.name, status=Status.queued,
                       created_at=doc.submitted_at)
-    if doc.content_type not in ALLOWED_TYPES:
+    if doc.content_type not in MEDIA_TYPES:
         raise InvalidDocument(f"content_type {doc.content_type!r} is not PDF, JPEG or PNG")
     # Two independent round trips to Redis, overlapped: they sit on every document's path.
     live, data = await asyncio.gather(ctx.results.advance(template, Status.preprocessing),

@@ -13,7 +13,7 @@ import pytest
 from config.errors import ProviderError, ProviderTimeout
 from config.schemas import INVOICE
 from stores.metrics import Metrics
-from streams.extraction.providers import ProviderChain
+from streams.extraction.providers import REGISTRY, ProviderChain
 from streams.extraction.providers.circuit import CLOSED, HALF_OPEN, OPEN, CircuitBreaker
 from streams.extraction.providers.prompts import REPAIR_MARKER
 from tests.fakes.fixtures import INVOICE_TEXT, page
@@ -237,3 +237,14 @@ def test_reask_keeps_values_the_first_answer_had_right():
                                second, {"total": "not an amount"})
     assert data == {"invoice_number": "INV-1", "date": "2026-03-14", "total": None}
     assert errors == {"total": "not an amount"}
+
+
+def test_registry_builds_each_provider_under_its_own_name(make_settings):
+    settings = make_settings()
+    for name, spec in REGISTRY.items():
+        assert spec.build(settings).name == name
+
+
+def test_unknown_provider_names_are_refused_when_the_chain_is_built(make_settings):
+    with pytest.raises(ValueError, match="unknown providers"):
+        ProviderChain(make_settings(extraction_providers="groq,openai"), Metrics())

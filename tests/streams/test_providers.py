@@ -44,7 +44,8 @@ def all_text(request) -> str:
 async def test_text_request_shape(name, fake, make_settings):
     settings = make_settings()
     provider = build(name, settings)
-    data, model = await provider.extract([page(1, INVOICE_TEXT)], INVOICE, {})
+    answer = await provider.extract([page(1, INVOICE_TEXT)], INVOICE, {})
+    data, model = answer.data, answer.model
     await provider.aclose()
 
     [request] = fake.requests(api=name)
@@ -70,7 +71,7 @@ async def test_scanned_page_goes_as_image(name, fake, make_settings):
     provider = build(name, settings)
     scan = jpeg("Total: 99.90 EUR")
     pages = [page(1, INVOICE_TEXT), page(2, "t0tal 99,9O", source="image")]
-    data, _ = await provider.extract(pages, INVOICE, {2: scan})
+    data = (await provider.extract(pages, INVOICE, {2: scan})).data
     await provider.aclose()
 
     [request] = fake.requests(api=name)
@@ -89,7 +90,7 @@ async def test_scanned_page_goes_as_image(name, fake, make_settings):
 async def test_mistral_ocr_runs_first_and_its_markdown_is_sent(fake, make_settings):
     provider = MistralProvider(make_settings(mistral_use_ocr=True))
     pages = [page(1, "scan", source="image")]
-    data, _ = await provider.extract(pages, INVOICE, {1: jpeg("Invoice Number: OCR-77")})
+    data = (await provider.extract(pages, INVOICE, {1: jpeg("Invoice Number: OCR-77")})).data
     await provider.aclose()
 
     ocr, chat = fake.requests(api="mistral")
@@ -107,7 +108,7 @@ async def test_429_is_retried_after_retry_after(name, fake, make_settings):
     fake.script("429", "ok", api=name)
     provider = build(name, make_settings(provider_max_retries=2))
     started = time.monotonic()
-    data, _ = await provider.extract([page(1, INVOICE_TEXT)], INVOICE, {})
+    data = (await provider.extract([page(1, INVOICE_TEXT)], INVOICE, {})).data
     elapsed = time.monotonic() - started
     await provider.aclose()
 
@@ -132,7 +133,7 @@ async def test_429_beyond_retries_maps_to_rate_limited(name, fake, make_settings
 async def test_5xx_is_retried(name, fake, make_settings):
     fake.script("500", "ok", api=name)
     provider = build(name, make_settings(provider_max_retries=2))
-    data, _ = await provider.extract([page(1, INVOICE_TEXT)], INVOICE, {})
+    data = (await provider.extract([page(1, INVOICE_TEXT)], INVOICE, {})).data
     await provider.aclose()
     assert [r["fault"] for r in fake.requests(api=name)] == ["500", "ok"]
     assert data["invoice_number"] == "INV-1001"
@@ -165,8 +166,8 @@ async def test_groq_steps_down_to_json_object_when_schema_is_refused(fake, make_
     settings = make_settings(groq_model="llama-3.3-70b-versatile")  # best-effort schema model
     fake.config.json_schema_models = frozenset({settings.groq_vision_model})
     provider = GroqProvider(settings)
-    data, _ = await provider.extract([page(1, INVOICE_TEXT)], INVOICE, {})
-    again, _ = await provider.extract([page(1, INVOICE_TEXT)], INVOICE, {})
+    data = (await provider.extract([page(1, INVOICE_TEXT)], INVOICE, {})).data
+    again = (await provider.extract([page(1, INVOICE_TEXT)], INVOICE, {})).data
     await provider.aclose()
 
     formats = [r["body"]["response_format"]["type"] for r in fake.requests(api="groq")]
@@ -192,7 +193,7 @@ async def test_long_documents_are_chunked_and_merged(fake, make_settings):
         page(2, "Invoice Number: INV-2\nTotal: 30.00 EUR\n" + "filler " * 10),
         page(3, "Invoice Number: INV-3\nWidget B 1 10.00 10.00\n" + "filler " * 10),
     ]
-    data, _ = await provider.extract(pages, INVOICE, {})
+    data = (await provider.extract(pages, INVOICE, {})).data
     await provider.aclose()
 
     assert len(fake.requests(api="groq")) == 3

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import random
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
+from tenacity import RetryCallState, wait_exponential_jitter
+
 from config.schemas import SchemaDef
-from streams.document import Page
+from config.settings import Settings
+from streams.document import Extraction, Page
 
 # SDK retry backoff when the server gives no Retry-After (mirrors the groq SDK's own policy).
 BACKOFF_INITIAL = 0.5
@@ -21,7 +24,6 @@ class Repair:
 
     errors: dict[str, str]
     previous: dict[str, Any] | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 @runtime_checkable
@@ -35,19 +37,41 @@ class Provider(Protocol):
         images: dict[int, bytes],
         *,
         repair: Repair | None = None,
-    ) -> tuple[dict[str, Any], str]:
-        """Raw field dict and the model that produced it; raises a ProviderError subclass."""
+    ) -> Extraction:
+        """The provider's answer, not yet validated; raises a ProviderError subclass.
+
+        Remote providers give `data`, `provider` and `model`; one that knows where its values
+        came from (the local extractor) also gives `confidence` and `citations`.
+        """
         ...
 
     async def aclose(self) -> None: ...
 
 
-def backoff_seconds(attempt: int, retry_after: float | None) -> float:
-    """Delay before retry number `attempt` (0-based): the server's word, else exponential."""
-    if retry_after is not None and 0 < retry_after <= RETRY_AFTER_MAX:
-        return retry_after
-    delay = min(BACKOFF_INITIAL * 2**attempt, BACKOFF_MAX)
-    return delay * (1 - 0.25 * random.random())
+@dataclass(frozen=True)
+class ProviderSpec:
+    """How the registry knows a provider: its name, whether settings enable it, its constructor.
+
+    Each provider module declares one `SPEC`; `providers.registry` lists the modules.
+    """
+
+    name: str
+    configured: Callable[[Settings], bool]
+    build: Callable[[Settings], Provider]
+
+
+def retry_wait(retry_after_of: Callable[[BaseException], float | None]):
+    """A tenacity `wait`: the server's Retry-After when it gives one, else exponential + jitter."""
+    backoff = wait_exponential_jitter(initial=BACKOFF_INITIAL, max=BACKOFF_MAX)
+
+    def wait(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        retry_after = retry_after_of(exc) if exc is not None else None
+        if retry_after is not None and 0 < retry_after <= RETRY_AFTER_MAX:
+            return retry_after
+        return backoff(state)
+
+    return wait
 
 
 def parse_retry_after(headers: Any) -> float | None:

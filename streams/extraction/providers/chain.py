@@ -1,11 +1,11 @@
 """The ordered provider fallback chain, with limits, circuit breakers, validation and repair.
 
-For each document the chain walks EXTRACTION_PROVIDERS in order (groq and mistral only when
-their API key is set; `local` is always available and used when nothing else is). A remote
-answer is validated; when fields fail, the same provider is asked once more with the errors
-in the prompt, and fields still invalid become null with a reason in `Extraction.errors`.
-Bad output never raises. A ProviderError (transient) is raised only when every remote
-provider failed and `local` is not in the chain.
+For each document the chain walks EXTRACTION_PROVIDERS in order (those the registry finds
+configured; `local` needs no key and is used when nothing else is). Every provider is treated
+alike: a breaker, a concurrency limit, and validation of its answer; when fields fail, the
+same provider is asked once more with the errors in the prompt, and fields still invalid
+become null with a reason in `Extraction.errors`. Bad output never raises. A ProviderError
+(transient) is raised only when every provider failed.
 """
 
 from __future__ import annotations
@@ -26,25 +26,9 @@ from streams.extraction.validate import validate
 
 from .base import Provider, Repair
 from .circuit import CLOSED, CircuitBreaker
-from .local import LocalProvider
+from .registry import build_providers
 
 log = structlog.get_logger(__name__)
-
-
-def build_providers(settings: Settings) -> list[Provider]:
-    """The configured chain: remote providers that have a key, in order; local as last resort."""
-    from .groq import GroqProvider
-    from .mistral import MistralProvider
-
-    chain: list[Provider] = []
-    for name in settings.providers:
-        if name == "groq" and settings.groq_api_key:
-            chain.append(GroqProvider(settings))
-        elif name == "mistral" and settings.mistral_api_key:
-            chain.append(MistralProvider(settings))
-        elif name == "local":
-            chain.append(LocalProvider())
-    return chain or [LocalProvider()]
 
 
 def _keep_valid(
@@ -68,14 +52,11 @@ class ProviderChain:
         providers: Sequence[Provider] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        chain = list(providers) if providers is not None else build_providers(settings)
-        self.providers: list[Provider] = chain or [LocalProvider()]
+        self.providers: list[Provider] = list(providers or build_providers(settings))
         self._metrics = metrics
         self.breakers: dict[str, CircuitBreaker] = {}
         self._limits: dict[str, asyncio.Semaphore] = {}
         for provider in self.providers:
-            if isinstance(provider, LocalProvider):
-                continue
             self.breakers[provider.name] = CircuitBreaker(
                 settings.circuit_failure_threshold, settings.circuit_reset_seconds, clock
             )
@@ -92,10 +73,8 @@ class ProviderChain:
         """Fields of one document from the first provider that answers."""
         failures: list[ProviderError] = []
         for provider in self.providers:
-            if isinstance(provider, LocalProvider):
-                return self._local(provider, pages, schema, failures)
             try:
-                result = await self._remote(provider, pages, schema, images)
+                result = await self._ask(provider, pages, schema, images)
             except ProviderError as exc:
                 failures.append(exc)
                 emit = log.info if isinstance(exc, CircuitOpen) else log.warning
@@ -111,39 +90,31 @@ class ProviderChain:
         for provider in self.providers:
             await provider.aclose()
 
-    def _local(
-        self, provider: LocalProvider, pages: list[Page], schema: SchemaDef,
-        failures: list[ProviderError],
-    ) -> Extraction:
-        result = provider.run(pages, schema)  # validated, with confidence and citations
-        log.info("provider.answered", provider="local", model=result.model,
-                 after=[f.code for f in failures])
-        return result
-
-    async def _remote(
+    async def _ask(
         self, provider: Provider, pages: list[Page], schema: SchemaDef, images: dict[int, bytes]
     ) -> Extraction:
         """Ask, validate, and re-ask once with the validation errors if needed."""
         first: tuple[dict[str, Any], dict[str, str], str] | None = None
         try:
-            raw, model = await self._call(provider, pages, schema, images, None)
+            answer = await self._call(provider, pages, schema, images, None)
         except ProviderOutput as exc:
             repair = Repair(errors={"(whole answer)": exc.message})
         else:
-            data, errors = validate(raw, schema)
+            data, errors = validate(answer.data, schema)
             if not errors:
-                return Extraction(data=data, provider=provider.name, model=model)
-            first = (data, errors, model)
-            repair = Repair(errors=errors, previous=raw)
+                return answer.model_copy(update={"data": data, "provider": provider.name})
+            first = (data, errors, answer.model)
+            repair = Repair(errors=errors, previous=answer.data)
         log.info("provider.repair", provider=provider.name, fields=sorted(repair.errors))
         try:
-            raw, model = await self._call(provider, pages, schema, images, repair)
+            answer = await self._call(provider, pages, schema, images, repair)
         except ProviderError:
             if first is None:
                 raise
             data, errors, model = first  # the re-ask failed: keep the first answer's valid part
         else:
-            data, errors = validate(raw, schema)
+            data, errors = validate(answer.data, schema)
+            model = answer.model
             if first is not None:
                 data, errors = _keep_valid(first[0], first[1], data, errors)
         return Extraction(data=data, errors=errors, provider=provider.name, model=model)
@@ -151,7 +122,7 @@ class ProviderChain:
     async def _call(
         self, provider: Provider, pages: list[Page], schema: SchemaDef,
         images: dict[int, bytes], repair: Repair | None,
-    ) -> tuple[dict[str, Any], str]:
+    ) -> Extraction:
         name, breaker = provider.name, self.breakers[provider.name]
         if not breaker.allow():
             raise CircuitOpen(f"{name}: circuit open", retry_after=breaker.retry_in())
@@ -190,7 +161,7 @@ class ProviderChain:
         self._metrics.circuit_open.labels(name).set(1 if is_open else 0)
 
     def _give_up(self, failures: list[ProviderError], schema: SchemaDef) -> Extraction:
-        """Every remote provider failed and local is not in the chain."""
+        """Every provider failed (so `local` was not in the chain)."""
         transient = [f for f in failures if f.transient]
         if not transient:  # they all answered, only badly: nulls, never an exception
             data, _ = validate({}, schema)

@@ -18,9 +18,9 @@ from groq.types.chat import ChatCompletion
 from config.errors import ProviderError, ProviderOutput, ProviderRateLimited, ProviderTimeout
 from config.schemas import SchemaDef
 from config.settings import Settings
-from streams.document import Page
+from streams.document import Extraction, Page
 
-from .base import Repair, parse_retry_after
+from .base import ProviderSpec, Repair, parse_retry_after
 from .prompts import DEFAULT_CHUNK_CHARS, build_messages, chunk_pages, merge, parse_answer
 
 log = structlog.get_logger(__name__)
@@ -111,7 +111,7 @@ class GroqProvider:
         images: dict[int, bytes],
         *,
         repair: Repair | None = None,
-    ) -> tuple[dict[str, Any], str]:
+    ) -> Extraction:
         answers, models = [], []
         for chunk in chunk_pages(pages, images, max_chars=self._chunk_chars):
             model = self._vision_model if chunk.images else self._text_model
@@ -119,7 +119,8 @@ class GroqProvider:
             answer, used = await self._ask(model, messages, schema)
             answers.append(answer)
             models.append(used)
-        return merge(answers, schema), "+".join(dict.fromkeys(models))
+        return Extraction(data=merge(answers, schema), provider=self.name,
+                          model="+".join(dict.fromkeys(models)))
 
     async def _ask(
         self, model: str, messages: list[dict[str, Any]], schema: SchemaDef
@@ -143,3 +144,6 @@ class GroqProvider:
 
     async def aclose(self) -> None:
         await self._client.close()
+
+
+SPEC = ProviderSpec("groq", configured=lambda s: bool(s.groq_api_key), build=GroqProvider)

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from config.schemas import SchemaDef
+from config.settings import Settings
 from streams.document import Extraction, Page
 
-from .base import Repair
+from .base import ProviderSpec, Repair
 
 
 class LocalProvider:
+    """Rules over the text layer and OCR words; answers with its own confidence and citations."""
+
     name = "local"
 
-    def run(self, pages: list[Page], schema: SchemaDef) -> Extraction:
-        """The local extractor's full result, with its own confidence and citations."""
-        from streams.extraction.local import extract_local  # heavy (OCR rules); load on use
-
-        return extract_local(pages, schema)
+    def __init__(self, settings: Settings | None = None) -> None:
+        pass  # nothing to configure: no key, no network
 
     async def extract(
         self,
@@ -26,9 +24,13 @@ class LocalProvider:
         images: dict[int, bytes],
         *,
         repair: Repair | None = None,
-    ) -> tuple[dict[str, Any], str]:
-        result = self.run(pages, schema)
-        return result.data, result.model
+    ) -> Extraction:
+        from streams.extraction.local import extract_local  # heavy (OCR rules); load on use
+
+        return extract_local(pages, schema)
 
     async def aclose(self) -> None:
         return None
+
+
+SPEC = ProviderSpec("local", configured=lambda settings: True, build=LocalProvider)

@@ -1,14 +1,13 @@
 """Mistral through its official SDK (`mistralai` 3.x, which speaks HTTP through `httpx2`).
 
 The SDK has no retries unless configured, and its retry loop is bounded by elapsed time, not
-attempts; we retry here instead, with the same policy as the groq SDK (Retry-After honoured,
-else exponential backoff) and `provider_max_retries` attempts. Scanned pages go through
+attempts; we retry with tenacity instead, with the same policy as the groq SDK (Retry-After
+honoured, else exponential backoff) and `provider_max_retries` retries. Scanned pages go through
 `/v1/ocr` first when MISTRAL_USE_OCR is set, otherwise as images to the (vision-capable) model.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any, TypeVar
@@ -17,13 +16,14 @@ import httpx
 import httpx2
 import structlog
 from mistralai.client import Mistral, errors
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
 from config.errors import ProviderError, ProviderOutput, ProviderRateLimited, ProviderTimeout
 from config.schemas import SchemaDef
 from config.settings import Settings
-from streams.document import Page
+from streams.document import Extraction, Page
 
-from .base import Repair, backoff_seconds, parse_retry_after
+from .base import ProviderSpec, Repair, parse_retry_after, retry_wait
 from .prompts import (
     DEFAULT_CHUNK_CHARS,
     build_messages,
@@ -43,7 +43,7 @@ _TIMEOUTS = (httpx2.TimeoutException, httpx.TimeoutException)
 _TRANSPORT = (httpx2.TransportError, httpx.TransportError, errors.NoResponseError)
 
 
-def map_error(exc: Exception) -> ProviderError:
+def map_error(exc: BaseException) -> ProviderError:
     """One of our ProviderError classes for an SDK (or transport) exception."""
     if isinstance(exc, _TIMEOUTS):
         return ProviderTimeout(f"mistral: request timed out: {type(exc).__name__}")
@@ -57,7 +57,7 @@ def map_error(exc: Exception) -> ProviderError:
     return ProviderError(f"mistral: {type(exc).__name__}: {exc}")
 
 
-def retryable(exc: Exception) -> bool:
+def retryable(exc: BaseException) -> bool:
     if isinstance(exc, errors.ResponseValidationError):
         return False
     if isinstance(exc, errors.MistralError):
@@ -113,7 +113,7 @@ class MistralProvider:
         images: dict[int, bytes],
         *,
         repair: Repair | None = None,
-    ) -> tuple[dict[str, Any], str]:
+    ) -> Extraction:
         if self._use_ocr and images:
             pages, images = await self._ocr_scans(pages, images)
         chunks = chunk_pages(pages, images, max_chars=self._chunk_chars,
@@ -124,7 +124,8 @@ class MistralProvider:
             answer, used = await self._retrying(partial(self._ask, messages, schema))
             answers.append(answer)
             models.append(used)
-        return merge(answers, schema), "+".join(dict.fromkeys(models))
+        return Extraction(data=merge(answers, schema), provider=self.name,
+                          model="+".join(dict.fromkeys(models)))
 
     async def _ocr_scans(
         self, pages: list[Page], images: dict[int, bytes]
@@ -161,19 +162,23 @@ class MistralProvider:
         return parse_answer(content), response.model or self._model
 
     async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
-        attempt = 0
-        while True:
-            try:
-                return await call()
-            except (errors.MistralError, *_TRANSPORT, *_TIMEOUTS) as exc:
-                error = map_error(exc)
-                if attempt >= self._max_retries or not retryable(exc):
-                    raise error from exc
-                delay = backoff_seconds(attempt, error.retry_after)
-                log.info("provider.retry", provider=self.name, attempt=attempt + 1,
-                         code=error.code, delay_s=round(delay, 3))
-                await asyncio.sleep(delay)
-                attempt += 1
+        """`call`, retried on transient SDK errors; our ProviderError once retries run out."""
+        try:
+            async for attempt in AsyncRetrying(
+                retry=retry_if_exception(retryable), stop=stop_after_attempt(self._max_retries + 1),
+                wait=retry_wait(lambda exc: map_error(exc).retry_after), reraise=True,
+                before_sleep=lambda state: log.info(
+                    "provider.retry", provider=self.name, attempt=state.attempt_number),
+            ):
+                with attempt:
+                    return await call()
+        except (errors.MistralError, *_TRANSPORT, *_TIMEOUTS) as exc:
+            raise map_error(exc) from exc
+        raise AssertionError("unreachable: tenacity re-raises the last error")
 
     async def aclose(self) -> None:
         await self._client.__aexit__(None, None, None)
+
+
+SPEC = ProviderSpec("mistral", configured=lambda s: bool(s.mistral_api_key),
+                    build=MistralProvider)
