@@ -34,7 +34,7 @@ _lock = threading.Lock()
 
 
 def _get_engine() -> Any:
-    """The process-wide RapidOCR engine, created lazily (loading models takes ~0.5 s)."""
+    """The process-wide RapidOCR engine, created lazily (loading its models is slow)."""
     global _engine
     with _lock:
         if _engine is None:
