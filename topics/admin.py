@@ -11,16 +11,31 @@ from config.settings import Settings
 from topics.catalogue import all_topics, name
 
 
-async def create_topics(settings: Settings, replication: int = 1) -> list[str]:
-    """Returns the names it created (empty when all existed)."""
+def durability(brokers: int) -> tuple[int, int]:
+    """(replication factor, min.insync.replicas) for a cluster of this many brokers.
+
+    Three copies where there are three brokers, and acks=all needs two of them: one broker can be
+    lost without losing an acknowledged message or refusing writes. One broker: one copy.
+    """
+    replication = max(1, min(3, brokers))
+    return replication, max(1, replication - 1)
+
+
+async def create_topics(settings: Settings, replication: int | None = None) -> list[str]:
+    """Returns the names it created (empty when all existed). `replication` None: from the
+    number of brokers in the cluster (see `durability`)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers,
                                 request_timeout_ms=15000)
     await admin.start()
     try:
+        if replication is None:
+            replication, _ = durability(len((await admin.describe_cluster())["brokers"]))
+        _, min_isr = durability(replication)
         existing = set(await admin.list_topics())
         wanted = [
             NewTopic(name(t, settings.topic_prefix), t.partitions, replication,
-                     topic_configs={"retention.ms": str(t.retention_ms)})
+                     topic_configs={"retention.ms": str(t.retention_ms),
+                                    "min.insync.replicas": str(min_isr)})
             for t in all_topics()
             if name(t, settings.topic_prefix) not in existing
         ]
