@@ -7,6 +7,7 @@ import time
 
 import httpx
 import pymupdf
+from aiokafka import TopicPartition
 
 from topics.admin import create_topics
 
@@ -104,3 +105,55 @@ def wait_records(redis_url: str, ids: list[str], timeout: float = 180) -> dict[s
         time.sleep(0.3)
     missing = [i for i in ids if i not in final]
     raise TimeoutError(f"{len(missing)} of {len(ids)} not final, e.g. {missing[:3]}")
+
+
+def wait_consumed(settings, spec, timeout: float = 60) -> None:
+    """Until the workers' consumer group has committed every message of a catalogue topic."""
+    from aiokafka import AIOKafkaConsumer
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    from topics import catalogue
+
+    topic = catalogue.name(spec, settings.topic_prefix)
+    group = f"{settings.topic_prefix}{settings.worker_group}"
+
+    async def behind(admin, consumer) -> int:
+        parts = consumer.partitions_for_topic(topic) or set()
+        ends = await consumer.end_offsets([TopicPartition(topic, p) for p in parts])
+        done = await admin.list_consumer_group_offsets(group)
+        return sum(end - (done[tp].offset if tp in done else 0) for tp, end in ends.items())
+
+    async def run() -> None:
+        admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+        consumer = AIOKafkaConsumer(topic, bootstrap_servers=settings.kafka_bootstrap_servers)
+        await admin.start()
+        await consumer.start()
+        try:
+            async with asyncio.timeout(timeout):
+                while await behind(admin, consumer) > 0:
+                    await asyncio.sleep(0.5)
+        finally:
+            await consumer.stop()
+            await admin.close()
+
+    asyncio.run(run())
+
+
+def dead_letters(settings, spec, timeout: float = 3) -> list[bytes | None]:
+    """The keys of every message on a catalogue topic's DLQ (read for `timeout` seconds)."""
+    from aiokafka import AIOKafkaConsumer
+
+    from topics import catalogue
+
+    async def run() -> list[bytes | None]:
+        consumer = AIOKafkaConsumer(catalogue.name(spec.dlq, settings.topic_prefix),
+                                    bootstrap_servers=settings.kafka_bootstrap_servers,
+                                    auto_offset_reset="earliest")
+        await consumer.start()
+        try:
+            batches = await consumer.getmany(timeout_ms=int(timeout * 1000))
+            return [m.key for messages in batches.values() for m in messages]
+        finally:
+            await consumer.stop()
+
+    return asyncio.run(run())

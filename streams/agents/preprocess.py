@@ -38,10 +38,14 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
         raise InvalidDocument(f"content_type {doc.content_type!r} is not PDF, JPEG or PNG")
     # Two independent round trips to Redis, overlapped: they sit on every document's path.
     live, data = await asyncio.gather(ctx.results.advance(template, Status.preprocessing),
-                                      _document_bytes(ctx, doc))
-    if live is None:
+                                      _document_bytes(ctx, doc), return_exceptions=True)
+    if isinstance(live, BaseException):
+        raise live
+    if live is None:  # before the bytes' fate: a finished document's bytes are gone, rightly
         log.info("stage.skip_final")  # cancelled, or already done on an earlier delivery
         return
+    if isinstance(data, BaseException):
+        raise data
     started = time.perf_counter()
     pages, images = await ctx.in_pool(prepare, data, doc.content_type, ctx.render)
     blobs: dict[str, bytes] = {}

@@ -14,10 +14,10 @@ from redis.asyncio import Redis
 from config.schemas import BUILTIN
 from stores.blobs import RedisBlobStore, source_key
 from stores.results import RedisResultStore
-from tests.helpers import make_topics, produce
+from tests.helpers import dead_letters, make_topics, produce, wait_consumed
 from topics import catalogue
 from topics.codec import encode
-from topics.models import STORED_HEADER, Prepared, Result, Status, utcnow
+from topics.models import STORED_HEADER, Prepared, Result, Status, Submitted, utcnow
 
 pytestmark = pytest.mark.integration
 
@@ -102,3 +102,34 @@ def test_the_store_agent_does_not_write_a_result_its_sender_stored(settings, spa
         time.sleep(0.2)
     assert _stored_state(settings, marked) == ("extracting", False)
     assert _stored_state(settings, unmarked) == ("completed", False)
+
+
+def test_a_completed_document_redelivered_without_its_bytes_is_skipped(settings, spawn):
+    """After a crash, documents.submitted may redeliver a document already done, whose bytes
+    the store agent erased: it is skipped, not dead-lettered as blob_missing."""
+    make_topics(settings)
+    doc_id = f"done-{uuid.uuid4().hex[:8]}"
+    _store(settings, doc_id)
+    _erase_bytes(settings, doc_id)
+    produce(settings, catalogue.SUBMITTED,
+            [(doc_id.encode(), submitted_by_reference(doc_id), {})])
+    spawn(settings, "worker")
+    wait_consumed(settings, catalogue.SUBMITTED)
+    assert dead_letters(settings, catalogue.SUBMITTED) == []
+    assert _stored_state(settings, doc_id) == ("completed", False)
+
+
+def submitted_by_reference(doc_id: str) -> bytes:
+    return encode(Submitted(id=doc_id, schema="invoice", content_type="application/pdf",
+                            blob=source_key(doc_id)))
+
+
+def _erase_bytes(settings, doc_id: str) -> None:
+    async def run() -> None:
+        redis = Redis.from_url(settings.redis_url)
+        try:
+            await RedisBlobStore(redis).delete_document(doc_id)
+        finally:
+            await redis.aclose()
+
+    asyncio.run(run())
