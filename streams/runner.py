@@ -3,6 +3,10 @@
 This is the single poison-message policy of every agent. A dead letter keeps the original
 bytes; its headers say where it came from and why it failed, and the document is marked
 `failed` so that no upload goes silently missing.
+
+Transient errors are retried STAGE_MAX_ATTEMPTS times, except an unreachable Redis
+(`StoreUnavailable`, which every `RedisError` becomes): without its store no stage can do
+anything, so the stage waits the outage out and the documents in flight then complete.
 """
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import structlog
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from redis.exceptions import RedisError
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_exponential_jitter
 
-from config.errors import ExtractorError
+from config.errors import ExtractorError, StoreUnavailable
 from topics.models import ID_PATTERN, utcnow
 
 log = structlog.get_logger()
@@ -67,6 +72,14 @@ def dlq_headers(msg: Incoming, stage: str, err: ExtractorError, attempts: int,
     return headers
 
 
+async def store_errors_are_transient(work: Awaitable[None]) -> None:
+    """Await `work`; a Redis error becomes the retryable StoreUnavailable."""
+    try:
+        await work
+    except RedisError as exc:
+        raise StoreUnavailable(f"the result store is unreachable: {exc!r}") from exc
+
+
 class StageRunner:
     def __init__(self, stage: str, *, send: Send, dlq_topic: str, mark_failed, metrics,
                  max_attempts: int, base_delay: float, max_delay: float) -> None:
@@ -78,6 +91,10 @@ class StageRunner:
         self.max_attempts = max_attempts
         self.base_delay = base_delay
         self.max_delay = max_delay
+
+    def _stop(self, state: RetryCallState) -> bool:
+        exc = state.outcome.exception() if state.outcome else None
+        return not isinstance(exc, StoreUnavailable) and state.attempt_number >= self.max_attempts
 
     def _wait(self, state) -> float:
         backoff = wait_exponential_jitter(initial=self.base_delay, max=self.max_delay)(state)
@@ -93,8 +110,8 @@ class StageRunner:
         attempts = 0
         try:
             async for attempt in AsyncRetrying(
-                retry=retry_if_exception(_is_transient), stop=stop_after_attempt(self.max_attempts),
-                wait=self._wait, reraise=True,
+                retry=retry_if_exception(_is_transient), stop=self._stop, wait=self._wait,
+                reraise=True,
             ):
                 with attempt:
                     attempts = attempt.retry_state.attempt_number
@@ -102,7 +119,7 @@ class StageRunner:
                         self.metrics.retries.labels(self.stage).inc()
                         log.warning("stage.retry", attempt=attempts)
                     try:
-                        await handler(msg)
+                        await store_errors_are_transient(handler(msg))
                     except Exception:
                         first_failure = first_failure or utcnow()
                         raise
@@ -129,8 +146,14 @@ class StageRunner:
             with attempt:
                 await self.send(self.dlq_topic, msg.key, msg.value, headers)
         if msg.document_id:
-            try:
-                await self.mark_failed(msg.document_id, err)
+            try:  # the document ends `failed`: worth waiting out a store outage for
+                async for attempt in AsyncRetrying(
+                    retry=retry_if_exception(_is_transient),
+                    wait=wait_exponential_jitter(initial=self.base_delay, max=self.max_delay),
+                    reraise=True,
+                ):
+                    with attempt:
+                        await store_errors_are_transient(self.mark_failed(msg.document_id, err))
             except Exception:
                 log.exception("stage.mark_failed_error")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from config.errors import InvalidDocument, ProviderRateLimited, ProviderTimeout
 from stores.metrics import Metrics
@@ -109,3 +110,34 @@ async def test_retry_after_is_honoured(retry_after):
 
     await runner(rec).run(message(), limited)
     assert stamps[1] - stamps[0] >= retry_after
+
+
+async def test_a_redis_outage_is_waited_out_beyond_the_attempt_limit():
+    rec, calls = Recorder(), []
+
+    async def store_down_for_a_while(_msg):
+        calls.append(1)
+        if len(calls) < 6:  # more failures than the 3 attempts other errors get
+            raise RedisConnectionError("Connection refused")
+
+    await runner(rec).run(message(), store_down_for_a_while)
+    assert len(calls) == 6 and rec.sent == [] and rec.failed == []
+
+
+async def test_marking_a_dead_letter_failed_waits_out_a_redis_outage():
+    rec, tries = Recorder(), []
+
+    async def mark_failed_when_redis_is_back(doc_id, err) -> None:
+        tries.append(1)
+        if len(tries) < 3:
+            raise RedisConnectionError("Connection refused")
+        rec.failed.append((doc_id, err.code))
+
+    r = runner(rec)
+    r.mark_failed = mark_failed_when_redis_is_back
+
+    async def poison(_msg):
+        raise InvalidDocument("not a PDF")
+
+    await r.run(message(), poison)
+    assert len(rec.sent) == 1 and rec.failed == [("doc-1", "invalid_document")]
