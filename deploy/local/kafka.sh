@@ -6,6 +6,8 @@ source "$(dirname "$0")/common.sh"
 
 VERSION=${KAFKA_VERSION:-4.4.0}
 NODES=${KAFKA_NODES:-1}
+# Unset KAFKA_NODES while a three-node cluster is what runs (`make down` without KAFKA_NODES=3): mean it.
+[[ -z ${KAFKA_NODES:-} && ! -f $RUN_DIR/kafka.pid && -f $RUN_DIR/kafka-1.pid ]] && NODES=3
 [[ $NODES == 1 || $NODES == 3 ]] || die "kafka: KAFKA_NODES must be 1 or 3, not $NODES"
 BASE_PORT=${KAFKA_PORT:-9092}
 BASE_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}

@@ -5,6 +5,12 @@ set -euo pipefail
 source "$(dirname "$0")/common.sh"
 BIN="$REPO/.venv/bin"
 API_PORT=${API_PORT:-8000}
+# Three local brokers (KAFKA_NODES=3): the API and worker bootstrap from all of them, so either
+# can (re)connect while one is down.
+if [[ ${KAFKA_NODES:-1} == 3 && -z ${KAFKA_BOOTSTRAP_SERVERS:-} ]]; then
+  p=${KAFKA_PORT:-9092}
+  export KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$p,127.0.0.1:$((p + 2)),127.0.0.1:$((p + 4))"
+fi
 cd "$REPO"
 
 start() {  # name, command...
