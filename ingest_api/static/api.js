@@ -27,9 +27,21 @@ export function backoffMs(attempt, capMs = 15000) {
   return base / 2 + Math.random() * base / 2;
 }
 
+// The tab's one rate-limit clock: after a 429 every request waits for Retry-After, so that
+// uploads and streams do not each spend a token to learn the same thing.
+let notBefore = 0;
+export async function gate() {
+  const ms = notBefore - Date.now();
+  if (ms > 0) await sleep(ms + Math.random() * 250);
+}
+
 // How long to wait after a transient error: Retry-After when the API gave one.
 export function waitMs(err, attempt) {
-  if (err.retryAfter != null) return Math.max(1, err.retryAfter) * 1000;
+  if (err.retryAfter != null) {
+    const ms = Math.max(1, err.retryAfter) * 1000;
+    notBefore = Math.max(notBefore, Date.now() + ms);
+    return ms;
+  }
   return backoffMs(attempt);
 }
 
@@ -56,6 +68,7 @@ export async function request(path, { method = "GET", json, signal, raw = false 
     body = JSON.stringify(json);
   }
   let res;
+  await gate();
   try {
     res = await fetch(path, { method, headers, body, signal });
   } catch (err) {

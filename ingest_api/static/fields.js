@@ -68,7 +68,7 @@ export function renderFields(host, view) {
     const flags = el("td");
     if (needs.has(name)) flags.append(el("span", { className: "flag review" }, "needs review"));
     for (const check of failed.filter((c) => (c.fields || []).includes(name))) {
-      flags.append(el("span", { className: "flag check", title: check.detail || "" }, `check failed: ${check.rule}`));
+      flags.append(el("span", { className: "flag check", title: `${check.rule}: ${check.detail || ""}` }, "check failed"));
     }
     if (edited) flags.append(el("span", { className: "flag edited" }, "edited"));
     if (view.errors && view.errors[name]) flags.append(el("span", { className: "error-text", role: "alert" }, view.errors[name]));
@@ -76,7 +76,7 @@ export function renderFields(host, view) {
     edit.setAttribute("aria-label", `Edit ${name}`);
     edit.addEventListener("click", (ev) => { ev.stopPropagation(); view.startEdit(name); });
     flags.append(" ", edit);
-    row.append(el("td", { className: "fname" }, name), valueCell, el("td", {}, badge), flags);
+    row.append(el("td", { className: "fname" }, name.replaceAll("_", " ")), valueCell, el("td", {}, badge), flags);
     row.addEventListener("mouseenter", () => highlight(name, true));
     row.addEventListener("mouseleave", () => highlight(name, false));
     row.addEventListener("focus", () => { highlight(name, true); view.selected = name; });

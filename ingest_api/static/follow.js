@@ -1,6 +1,6 @@
 // Live status of documents from the SSE route, read with fetch (EventSource cannot send the key).
 // One follower per document, a few at a time (browsers allow six connections to a host).
-import { ApiError, authHeaders, errorFrom, sleep, waitMs } from "./api.js";
+import { ApiError, authHeaders, errorFrom, gate, sleep, waitMs } from "./api.js";
 
 const MAX_STREAMS = 3;
 const FINAL = new Set(["completed", "failed", "cancelled"]);
@@ -50,6 +50,7 @@ async function run(id, onUpdate, onTrouble) {
 
 async function stream(id, onEvent) {
   let res;
+  await gate();
   try {
     res = await fetch(`/v1/documents/${encodeURIComponent(id)}/events`, { headers: authHeaders() });
   } catch {

@@ -55,7 +55,7 @@ function select(item) {
   if (previous) drawItem(previous);
   drawItem(item);
   if (item.id && !item.result && FINAL.has(item.status)) load(item);
-  $("doc-view").focus({ preventScroll: true });
+  $("doc-view").focus(); // on a phone the view is below the list: bring it into sight
 }
 
 async function load(item) {

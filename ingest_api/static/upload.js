@@ -1,6 +1,6 @@
 // Uploads, one file at a time, each retried through outages and rate limits until it is
 // accepted or refused for good. XMLHttpRequest because fetch reports no upload progress.
-import { ApiError, apiKey, sleep, waitMs } from "./api.js";
+import { ApiError, apiKey, gate, sleep, waitMs } from "./api.js";
 
 function send(file, schema, onProgress) {
   return new Promise((resolve, reject) => {
@@ -32,6 +32,7 @@ export async function uploadFile(item, file, schema, changed) {
     item.progress = 0;
     changed();
     try {
+      await gate();
       const accepted = await send(file, schema, (p) => { item.progress = p; changed(); });
       Object.assign(item, { id: accepted.id, status: accepted.status, progress: 1, note: "" });
       changed();

@@ -1,6 +1,6 @@
 """The real stack (Kafka, Redis, API, one worker) for the browser tests, and Debian's chromium.
 
-One worker and one API serve the module; tests that kill or throttle an API start their own
+One worker and one API serve every browser test; tests that kill or throttle an API start their own
 against the same topics. Screenshots go to tests/artifacts/ (git-ignored).
 """
 
@@ -59,7 +59,7 @@ class Stack:
         return Proc(["api", "--port", str(port)], merged, self.logs / f"{name}.log").start()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def stack(kafka: str, redis_url: str, tmp_path_factory) -> Iterator[Stack]:
     unique = uuid.uuid4().hex[:10]
     settings = Settings(

@@ -9,63 +9,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import KEY
-from tests.helpers import invoice_pdf
+from tests.browser.studio import drop_files, files, open_studio, wait_all
 
 pytestmark = pytest.mark.integration
-
-# Subtotal + tax != total: once the pipeline checks sums, this one needs a person.
-MISMATCH = ["ACME Widgets GmbH", "Hauptstrasse 1, 10115 Berlin", "",
-            "Invoice Number: INV-2002", "Invoice Date: 14/03/2026",
-            "Bill to: Example Customer Ltd", "", "Subtotal: 100.00 EUR",
-            "VAT 19%: 19.00 EUR", "Total: 129.00 EUR"]
-
-
-def files(tmp_path: Path, count: int, lines=None, prefix="invoice") -> list[Path]:
-    out = []
-    for i in range(count):
-        path = tmp_path / f"{prefix}-{i + 1}.pdf"
-        text = [line.replace("INV-1001", f"INV-{3000 + i}") for line in (lines or [])] or None
-        data = invoice_pdf(text or [f"Invoice Number: INV-{4000 + i}", *_base_lines()[1:]])
-        path.write_bytes(data)
-        out.append(path)
-    return out
-
-
-def _base_lines() -> list[str]:
-    from tests.helpers import INVOICE_LINES
-    return [line for line in INVOICE_LINES if not line.startswith("Invoice Number")]
-
-
-def open_studio(page: Page, base: str) -> None:
-    """The studio with the key already given in this browser session (no 401 on first load)."""
-    page.add_init_script(f"sessionStorage.setItem('studio.apiKey', {json.dumps(KEY)})")
-    page.goto(base + "/")
-    expect(page.get_by_test_id("api-key-input")).to_have_value(KEY)
-    expect(page.get_by_test_id("schema-select").locator("option[value=receipt]")).to_have_count(1)
-
-
-def drop_files(page: Page, paths: list[Path]) -> None:
-    """A real drop event carrying a DataTransfer with the files."""
-    payload = [{"name": p.name, "b64": __import__("base64").b64encode(p.read_bytes()).decode(),
-                "type": "application/pdf" if p.suffix == ".pdf" else "image/jpeg"} for p in paths]
-    page.get_by_test_id("drop-zone").evaluate("""(zone, files) => {
-        const dt = new DataTransfer();
-        for (const f of files) {
-            const bytes = Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0));
-            dt.items.add(new File([bytes], f.name, { type: f.type }));
-        }
-        zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
-        zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
-    }""", payload)
-
-
-def wait_all(page: Page, count: int, status: str = "completed", timeout: float = 60_000) -> None:
-    items = page.get_by_test_id("doc-item")
-    expect(items).to_have_count(count)
-    expect(page.locator(f'[data-testid=doc-item][data-status="{status}"]')).to_have_count(
-        count, timeout=timeout)
-
 
 def test_upload_follow_and_view(stack, page: Page, console_errors, tmp_path, artifacts):
     open_studio(page, stack.base)
@@ -89,7 +35,8 @@ def test_upload_follow_and_view(stack, page: Page, console_errors, tmp_path, art
         result = client.get(f"/v1/documents/{doc_id}").json()
     expect(page.get_by_test_id("page-image")).to_have_count(result["pages"])
     expect(page.get_by_test_id("page-image").first).to_have_js_property("complete", True)
-    page.wait_for_function("() => document.querySelector('[data-testid=page-image]').naturalWidth > 0")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=page-image]').naturalWidth > 0")
     # Every cited value has its box, where the citation says, and a row with its value.
     for field, cites in result["citations"].items():
         boxes = page.locator(f'[data-testid=citation-box][data-field="{field}"]')

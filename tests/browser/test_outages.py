@@ -1,0 +1,68 @@
+"""The page through an API killed and restarted mid-upload and mid-follow, and a rate limit."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.studio import SAMPLES, files, open_studio, wait_all
+from tests.conftest import free_port, wait_http_ready
+
+pytestmark = pytest.mark.integration
+NETWORK_NOISE = re.compile(r"Failed to load resource|ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE"
+                           r"|status of (429|503)")
+
+
+def test_api_killed_mid_upload_and_follow(stack, page: Page, console_errors, tmp_path,
+                                          artifacts):
+    port = free_port()
+    api = stack.start_api(port, "api-killed")
+    base = f"http://127.0.0.1:{port}"
+    wait_http_ready(f"{base}/ready")
+    open_studio(page, base)
+    receipt = sorted((SAMPLES / "receipts").glob("*.jpg"))[1]  # OCR: still being followed
+    chosen = [str(receipt), *map(str, files(tmp_path, 3, prefix="outage"))]
+    page.get_by_test_id("upload-input").set_input_files(chosen)
+    page.get_by_role("button", name="Upload", exact=True).click()
+    known = page.locator("[data-testid=doc-item]:not([data-doc-id=''])")
+    expect(known).not_to_have_count(0)
+    api.kill()  # SIGKILL: uploads in flight and event streams break off
+    expect(page.locator('[data-testid=doc-item][data-status="waiting"]').first).to_be_visible()
+    time.sleep(2)
+    api.start()
+    wait_all(page, 4, timeout=60_000)
+    ids = page.get_by_test_id("doc-item").evaluate_all("els => els.map(e => e.dataset.docId)")
+    assert len(set(ids)) == 4 and all(ids), ids
+    page.screenshot(path=str(artifacts / "after-outage.png"), full_page=True)
+    # A reload keeps every known document (the ids live in the session).
+    page.reload()
+    wait_all(page, 4)
+    assert [e for e in console_errors if not NETWORK_NOISE.search(e)] == []
+    api.stop()
+
+
+def test_rate_limit_is_waited_out(stack, page: Page, console_errors, tmp_path):
+    port = free_port()
+    # 3 requests at once, then one a second: five uploads and their streams must wait.
+    api = stack.start_api(port, "api-limited", rate_limit_per_minute="60", rate_limit_burst="3")
+    base = f"http://127.0.0.1:{port}"
+    wait_http_ready(f"{base}/ready")
+    open_studio(page, base)
+    page.get_by_test_id("upload-input").set_input_files(
+        [str(p) for p in files(tmp_path, 5, prefix="limited")])
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(page.get_by_test_id("doc-item").filter(has_text="rate limited").first).to_be_visible()
+    wait_all(page, 5, timeout=60_000)
+    limited = [line for line in api.log.read_text().splitlines()
+               if "http.access" in line and "status=429" in line]
+    accepted = [line for line in api.log.read_text().splitlines()
+                if "http.access" in line and "status=202" in line]
+    assert limited, "the test never met the rate limit"
+    assert len(accepted) == 5  # each file once: no duplicate uploads
+    # Waiting Retry-After, not a tight loop: at most about one refused request per token.
+    assert len(limited) <= 12, len(limited)
+    assert [e for e in console_errors if not NETWORK_NOISE.search(e)] == []
+    api.stop()
