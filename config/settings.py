@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     api_keys: str = ""  # "tenant:key,tenant:key"
     metrics_allow: str = "127.0.0.1/32,::1/128"  # networks allowed to read /metrics
     trusted_proxy_tls: bool = False  # send HSTS (set when TLS terminates in front of us)
+    ip_hash_key: str = Field(default="", repr=False)  # HMAC key for client IPs in logs and limits
+    auth_fail_per_minute: int = 10  # wrong API keys a client may send, refilled per minute
+    auth_fail_burst: int = 10
+    body_read_timeout_seconds: float = Field(default=30, gt=0)  # longest pause inside a body
 
     max_file_size_mb: float = 10
     max_pages: int = 100
@@ -64,6 +68,8 @@ class Settings(BaseSettings):
     review_confidence_threshold: float = Field(default=0.9, ge=0.0, le=1.0)  # schemas may override
     ocr_enabled: bool = True  # OCR scanned pages (local extractor and grounding need words)
     preprocess_workers: int = Field(default=0, description="process pool size; 0 = one per core")
+    stage_retention_hours: int = Field(default=24, ge=1)  # stage topics: filenames, inline bytes
+    dlq_retention_days: int = Field(default=14, ge=1)  # dead letters keep the original message
     stage_max_attempts: int = 4
     retry_base_seconds: float = 0.5
     retry_max_seconds: float = 30
@@ -84,6 +90,8 @@ class Settings(BaseSettings):
         for tenant, key in self.tenant_keys:
             if key.lower() in PLACEHOLDERS or len(key) < 16:
                 raise ValueError(f"API key of tenant {tenant!r} is a placeholder or too short")
+        if self.ip_hash_key.lower() in PLACEHOLDERS or len(self.ip_hash_key) < 32:
+            raise ValueError("IP_HASH_KEY must be a secret of at least 32 characters")
         for name in ("groq_api_key", "mistral_api_key"):
             value = getattr(self, name)
             if value and value.lower() in PLACEHOLDERS:

@@ -47,8 +47,10 @@ class Publisher:
                 self._producer = producer
             return self._producer
 
-    async def publish(self, topic: str, key: str, value: bytes, headers: dict[str, str]) -> None:
-        """Returns once the broker acknowledged the write; BrokerUnavailable otherwise."""
+    async def publish(self, topic: str, key: str, value: bytes | None,
+                      headers: dict[str, str]) -> None:
+        """Returns once the broker acknowledged the write; BrokerUnavailable otherwise.
+        A None value is a tombstone: compaction then erases the key's earlier messages."""
         if (wait := self._down_until - time.monotonic()) > 0:
             raise BrokerUnavailable("Kafka is unreachable; retry shortly",
                                     retry_after=max(1.0, wait))

@@ -92,6 +92,22 @@ async def accept_upload(edge: Edge, caller: Caller, request: Request, defer: Def
     return Accepted.of(doc_id, Status.queued)
 
 
+async def erase_document(edge: Edge, doc: Result, request_id: str) -> Result:
+    """Cancel in-flight work and erase the document: its record, its bytes and, through a
+    tombstone on documents.results, its data on Kafka once the topic is compacted.
+
+    Safe to repeat: a DELETE answered 503 (Kafka down) has erased Redis and is retried whole.
+    """
+    cancelled = Result(id=doc.id, tenant=doc.tenant, schema=doc.schema_name,
+                       status=Status.cancelled, created_at=doc.created_at,
+                       completed_at=doc.completed_at, version=doc.version)
+    await edge.results.write(cancelled, force=True)  # every stage skips it from now on
+    await edge.blobs.delete_document(doc.id)
+    topic = catalogue.name(catalogue.RESULTS, edge.settings.topic_prefix)
+    await edge.publisher.publish(topic, doc.id, None, {REQUEST_ID_HEADER: request_id})
+    return cancelled
+
+
 async def _remember(edge: Edge, fingerprint: str, doc_id: str) -> None:
     try:
         await edge.results.remember(fingerprint, doc_id)

@@ -72,7 +72,7 @@ class StageContext:
             base_delay=s.retry_base_seconds, max_delay=s.retry_max_seconds,
         )
 
-    async def publish(self, spec: TopicSpec, key: bytes, value: bytes,
+    async def publish(self, spec: TopicSpec, key: bytes, value: bytes | None,
                       headers: dict[str, bytes]) -> None:
         """Send to a catalogue topic and wait for the broker's acknowledgement."""
         await self.send(self.topic_name(spec), key, value, headers)

@@ -8,7 +8,22 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from config.settings import Settings
-from topics.catalogue import all_topics, name
+from topics.catalogue import HOUR_MS, TopicSpec, all_topics, name
+
+
+def topic_configs(spec: TopicSpec, settings: Settings, min_isr: int) -> dict[str, str]:
+    """The broker-side settings of a catalogue topic (what README's "What is kept" states)."""
+    if spec.is_dlq:
+        retention = settings.dlq_retention_days * 24 * HOUR_MS
+    elif spec.retention_ms is None:
+        retention = settings.stage_retention_hours * HOUR_MS
+    else:
+        retention = spec.retention_ms
+    configs = {"retention.ms": str(retention), "min.insync.replicas": str(min_isr)}
+    if spec.compacted:  # the cleaner may compact a record an hour after it was written
+        configs |= {"cleanup.policy": "compact,delete", "segment.ms": str(HOUR_MS),
+                    "max.compaction.lag.ms": str(HOUR_MS), "delete.retention.ms": str(24 * HOUR_MS)}
+    return configs
 
 
 def durability(brokers: int) -> tuple[int, int]:
@@ -34,8 +49,7 @@ async def create_topics(settings: Settings, replication: int | None = None) -> l
         existing = set(await admin.list_topics())
         wanted = [
             NewTopic(name(t, settings.topic_prefix), t.partitions, replication,
-                     topic_configs={"retention.ms": str(t.retention_ms),
-                                    "min.insync.replicas": str(min_isr)})
+                     topic_configs=topic_configs(t, settings, min_isr))
             for t in all_topics()
             if name(t, settings.topic_prefix) not in existing
         ]

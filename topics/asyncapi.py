@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from topics.catalogue import PIPELINE, TopicSpec
+from topics.catalogue import DAY_MS, PIPELINE, TopicSpec
 from topics.models import REQUEST_ID_HEADER, SCHEMA_VERSION, STORED_HEADER, Result
 
 PATH = Path(__file__).with_name("asyncapi.yaml")
@@ -36,11 +36,20 @@ DLQ_HEADERS = {
 }
 
 
+def _retention(spec: TopicSpec) -> str:
+    if spec.is_dlq:
+        return "retention DLQ_RETENTION_DAYS (default 14 days)"
+    if spec.retention_ms is None:
+        return "retention STAGE_RETENTION_HOURS (default 24 hours)"
+    kept = f"retention {spec.retention_ms // DAY_MS} days"
+    return f"compacted (a null value erases the key), {kept}" if spec.compacted else kept
+
+
 def _channel(spec: TopicSpec, message: str, read_by: str) -> dict[str, Any]:
     return {
         "address": spec.name,
-        "description": f"{spec.partitions} partitions, retention {spec.retention_ms // 86400000}"
-                       f" days. Key: the document id (UTF-8). {read_by}",
+        "description": f"{spec.partitions} partitions, {_retention(spec)}. Key: the document"
+                       f" id (UTF-8). {read_by}",
         "messages": {message: {"$ref": f"#/components/messages/{message}"}},
     }
 

@@ -13,23 +13,30 @@ from topics.models import Message, Prepared, Result, Submitted
 
 # Partitions bound how many worker processes share a stage; 12 divides evenly by 1, 2, 3, 4, 6.
 PARTITIONS = 12
-DAY_MS = 24 * 3600 * 1000
+HOUR_MS = 3600 * 1000
+DAY_MS = 24 * HOUR_MS
 
 
 @dataclass(frozen=True)
 class TopicSpec:
+    """A topic. `retention_ms` None: STAGE_RETENTION_HOURS (stage topics carry filenames and
+    inline bytes, kept no longer than processing needs); `compacted`: the latest message per
+    key survives and a DELETE's tombstone (a null value) erases the key's data."""
+
     name: str
     partitions: int = PARTITIONS
-    retention_ms: int = 7 * DAY_MS
+    retention_ms: int | None = None
+    compacted: bool = False
+    is_dlq: bool = False
 
     @property
     def dlq(self) -> TopicSpec:
-        return TopicSpec(f"{self.name}.dlq", partitions=3, retention_ms=14 * DAY_MS)
+        return TopicSpec(f"{self.name}.dlq", partitions=3, is_dlq=True)
 
 
 SUBMITTED = TopicSpec("documents.submitted")
 PREPARED = TopicSpec("documents.prepared")
-RESULTS = TopicSpec("documents.results")
+RESULTS = TopicSpec("documents.results", retention_ms=7 * DAY_MS, compacted=True)
 
 
 @dataclass(frozen=True)

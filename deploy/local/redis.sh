@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Local redis-server on loopback for development and tests, no persistence.
+# Local redis-server on loopback for development and tests, persistent (append-only file).
 # Usage: deploy/local/redis.sh {start|stop|status}   (env vars: see deploy/local/README.md)
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -29,8 +29,10 @@ start() {
     port_open "$PORT" && die "redis: 127.0.0.1:$PORT is taken by something that is not redis"
     mkdir -p "$DATA_DIR"
     t0=$(now_ms)
-    # --save "" and --appendonly no: results and blobs are a cache with a TTL, nothing to persist.
-    nohup redis-server --bind 127.0.0.1 --port "$PORT" --daemonize no --save "" --appendonly no \
+    # AOF as in the compose stack: accepted documents' bytes, results and tenant schemas survive
+    # a restart (fsync every second); no RDB snapshots on top of it.
+    nohup redis-server --bind 127.0.0.1 --port "$PORT" --daemonize no --save "" \
+      --appendonly yes --appendfsync everysec \
       --dir "$DATA_DIR" --logfile "" >"$LOG_FILE" 2>&1 </dev/null 9>&- &
     pid=$!
     echo "$pid" >"$PID_FILE"

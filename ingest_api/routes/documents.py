@@ -10,8 +10,8 @@ from fastapi.responses import Response, StreamingResponse
 
 from ingest_api.deps import CallerDep, DocumentDep, EdgeDep
 from ingest_api.openapi import ERRORS, UPLOAD_BODY
-from ingest_api.service import Accepted, accept_upload
-from topics.models import Result, Status
+from ingest_api.service import Accepted, accept_upload, erase_document
+from topics.models import Result
 
 KEEPALIVE_S = 15  # a comment line this often keeps proxies from closing a quiet stream
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
@@ -51,11 +51,7 @@ def _sse(result: Result) -> str:
 
 
 @router.delete("/{doc_id}", status_code=200, responses=ERRORS(401, 404, 429, 503))
-async def delete_document(doc: DocumentDep, edge: EdgeDep) -> dict:
-    """Cancel in-flight work and erase the result and the stored bytes."""
-    tombstone = Result(id=doc.id, tenant=doc.tenant, schema=doc.schema_name,
-                       status=Status.cancelled, created_at=doc.created_at,
-                       completed_at=doc.completed_at)
-    await edge.results.write(tombstone, force=True)
-    await edge.blobs.delete_document(doc.id)
-    return {"id": doc.id, "status": Status.cancelled.value}
+async def delete_document(doc: DocumentDep, edge: EdgeDep, request: Request) -> dict:
+    """Cancel in-flight work and erase the result, the stored bytes and the data on Kafka."""
+    cancelled = await erase_document(edge, doc, request.state.request_id)
+    return {"id": cancelled.id, "status": cancelled.status.value}

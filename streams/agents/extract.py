@@ -70,21 +70,32 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
         "error": None, "checks": extraction.checks, "review": extraction.review,
     })
     # The store first: its write is the completion a waiting client sees. The topic after it,
-    # marked as stored when the write landed, so the store agent does not send the same record
-    # to Redis again. Killed between the two, the redelivered message finds the record final
-    # and publishes it (_republish_completed): the topic is at-least-once, the store exactly once.
-    stored = await ctx.results.write(result)
+    # marked as stored, so the store agent does not send the same record to Redis again.
+    # Killed between the two, the redelivered message finds the record final and publishes it
+    # (_republish_completed): the topic is at-least-once, the store exactly once.
+    if not await ctx.results.write(result):  # final meanwhile: cancelled, or done before
+        await _republish_completed(ctx, doc.id, msg)
+        return
     await ctx.publish(STAGE.outputs[0], doc.id.encode(), encode(result),
-                      forward_headers(msg, stored=stored))
+                      forward_headers(msg, stored=True))
+    await _erase_if_cancelled(ctx, doc.id, msg)
     log.info("stage.done", provider=extraction.provider, ms=elapsed_ms)
 
 
 async def _republish_completed(ctx: StageContext, doc_id: str, msg: Incoming) -> None:
-    """A redelivered document already completed: its topic write may have been cut short."""
+    """A redelivered document already completed: its topic write may have been cut short.
+    A cancelled one publishes nothing: its data must not follow its erasure."""
     final = await ctx.results.get(doc_id)
     if final is not None and final.status == Status.completed:
         await ctx.publish(STAGE.outputs[0], doc_id.encode(), encode(final),
                           forward_headers(msg, stored=True))
+
+
+async def _erase_if_cancelled(ctx: StageContext, doc_id: str, msg: Incoming) -> None:
+    """A DELETE that raced the publish may have sent its tombstone first: send another."""
+    final = await ctx.results.get(doc_id)
+    if final is not None and final.status == Status.cancelled:
+        await ctx.publish(STAGE.outputs[0], doc_id.encode(), None, forward_headers(msg))
 
 
 def register(app: faust.App, ctx: StageContext) -> None:

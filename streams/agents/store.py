@@ -16,6 +16,9 @@ STAGE = catalogue.STAGES["store"]
 
 
 async def handle(ctx: StageContext, msg: Incoming) -> None:
+    if msg.value is None and msg.key is not None:
+        log.info("stage.tombstone")  # a DELETE's erasure mark for compaction; nothing to store
+        return
     result = decode_keyed(msg, Result)
     # The extract stage writes its result before it publishes it and says so in a header;
     # the write here is for the rest (failed documents, other producers, older messages).

@@ -8,11 +8,12 @@ import time
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from config.errors import UndecodableMessage, UnsupportedVersion
 from topics.admin import create_topics
 from topics.asyncapi import PATH, render
-from topics.catalogue import all_topics, name
+from topics.catalogue import PREPARED, RESULTS, SUBMITTED, all_topics, name
 from topics.codec import decode, encode
 from topics.models import Result, Status, Submitted
 
@@ -80,3 +81,32 @@ def test_topics_create_is_idempotent(settings):
             break
         time.sleep(0.25)
     assert found == wanted
+
+
+@pytest.mark.integration
+def test_results_are_compacted_and_stage_topics_kept_only_their_retention(settings):
+    short = settings.model_copy(update={"stage_retention_hours": 2, "dlq_retention_days": 3})
+    asyncio.run(create_topics(short))
+
+    async def configs() -> dict[str, dict[str, str]]:
+        admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+        await admin.start()
+        try:
+            wanted = [ConfigResource(ConfigResourceType.TOPIC, name(t, settings.topic_prefix))
+                      for t in (SUBMITTED, PREPARED, RESULTS, SUBMITTED.dlq)]
+            found: dict[str, dict[str, str]] = {}
+            for response in await admin.describe_configs(wanted):
+                for _code, _msg, _type, topic, entries in response.resources:
+                    found[topic] = {entry[0]: entry[1] for entry in entries}
+            return found
+        finally:
+            await admin.close()
+
+    found = asyncio.run(configs())
+    hour = 3600 * 1000
+    for spec in (SUBMITTED, PREPARED):
+        assert found[name(spec, settings.topic_prefix)]["retention.ms"] == str(2 * hour)
+    assert found[name(SUBMITTED.dlq, settings.topic_prefix)]["retention.ms"] == str(72 * hour)
+    results = found[name(RESULTS, settings.topic_prefix)]
+    assert results["cleanup.policy"] == "compact,delete"
+    assert results["max.compaction.lag.ms"] == str(hour)
