@@ -24,6 +24,7 @@ from tests.helpers import make_topics
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "tests" / "artifacts"
 KEY = "studio-key-0123456789abcdef"
+OTHER_KEY = "other-key-0123456789abcdef"  # a second tenant, who must see none of it
 
 pytestmark = pytest.mark.integration
 
@@ -50,8 +51,8 @@ class Stack:
     worker: Proc
     logs: Path
 
-    def client(self, base: str | None = None) -> httpx.Client:
-        return httpx.Client(base_url=base or self.base, timeout=30, headers={"X-API-Key": KEY})
+    def client(self, base: str | None = None, key: str = KEY) -> httpx.Client:
+        return httpx.Client(base_url=base or self.base, timeout=30, headers={"X-API-Key": key})
 
     def start_api(self, port: int, name: str, **env: str) -> Proc:
         """Another API process on the same topics and Redis (e.g. with other limits)."""
@@ -65,7 +66,7 @@ def stack(kafka: str, redis_url: str, tmp_path_factory) -> Iterator[Stack]:
     settings = Settings(
         _env_file=None, environment="test", kafka_bootstrap_servers=kafka, redis_url=redis_url,
         topic_prefix=f"t{unique}.", worker_group=f"g{unique}", extraction_providers="local",
-        api_keys=f"studio:{KEY}", retry_base_seconds=0.05, retry_max_seconds=0.5,
+        api_keys=f"studio:{KEY},other:{OTHER_KEY}", retry_base_seconds=0.05, retry_max_seconds=0.5,
         preprocess_workers=1, rate_limit_per_minute=6000, rate_limit_burst=200,
     )
     # In a thread: Playwright's sync API keeps an event loop running in this one.

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -65,3 +67,31 @@ def wait_all(page: Page, count: int, status: str = "completed", timeout: float =
         count, timeout=timeout)
 
 
+def in_thread(fn, *args):
+    """asyncio code from a sync test: Playwright's own loop runs in this thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(fn(*args))).result()
+
+
+async def _flag(settings, doc_id: str) -> None:
+    """The pipeline flags a total that is not subtotal + tax; should its rules ever let one
+    pass, the record is flagged here as it would be, through the same store (same queue)."""
+    from redis.asyncio import Redis
+
+    from stores.results import RedisResultStore
+
+    redis = Redis.from_url(settings.redis_url)
+    try:
+        store = RedisResultStore(redis, settings.result_ttl_seconds)
+        current = await store.get(doc_id)
+        if current.review.state == "pending":
+            return
+        review = current.review.model_copy(
+            update={"required": True, "state": "pending", "fields": ["total"]})
+        await store.write(current.model_copy(update={"review": review}), force=True)
+    finally:
+        await redis.aclose()
+
+
+def flag_for_review(settings, doc_id: str) -> None:
+    in_thread(_flag, settings, doc_id)

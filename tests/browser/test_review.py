@@ -3,45 +3,16 @@ the metrics; the review queue; the keyboard."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.studio import MISMATCH, files, open_studio, wait_all
+from tests.browser.studio import MISMATCH, files, flag_for_review, in_thread, open_studio, wait_all
 from topics import catalogue
 from topics.models import Result
 
 pytestmark = pytest.mark.integration
-
-
-def in_thread(fn, *args):
-    """asyncio code from a sync test: Playwright's own loop runs in this thread."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(lambda: asyncio.run(fn(*args))).result()
-
-
-async def _flag_for_review(settings, doc_id: str) -> None:
-    """Stand-in while the pipeline does not yet flag a sum that does not add up: the record as
-    the pipeline will write it, through the same store (so the queue is kept the same way)."""
-    from redis.asyncio import Redis
-
-    from stores import results
-
-    store_class = getattr(results, "RedisResultStore", None) or results.ResultStore
-    redis = Redis.from_url(settings.redis_url)
-    try:
-        store = store_class(redis, settings.result_ttl_seconds)
-        current = await store.get(doc_id)
-        if current.review.state == "pending":
-            return
-        review = current.review.model_copy(
-            update={"required": True, "state": "pending", "fields": ["total"]})
-        await store.write(current.model_copy(update={"review": review}), force=True)
-    finally:
-        await redis.aclose()
 
 
 async def _published_versions(settings, doc_id: str) -> list[int]:
@@ -67,7 +38,7 @@ def test_correct_and_approve_from_the_queue(stack, page: Page, console_errors, t
     page.get_by_role("button", name="Upload", exact=True).click()
     wait_all(page, 1)
     doc_id = page.get_by_test_id("doc-item").get_attribute("data-doc-id")
-    in_thread(_flag_for_review, stack.settings, doc_id)
+    flag_for_review(stack.settings, doc_id)
 
     queue = page.get_by_test_id("review-queue")
     page.get_by_role("button", name="Refresh").click()

@@ -14,6 +14,8 @@ from tests.browser.studio import drop_files, files, open_studio, wait_all
 pytestmark = pytest.mark.integration
 
 def test_upload_follow_and_view(stack, page: Page, console_errors, tmp_path, artifacts):
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
     open_studio(page, stack.base)
     dropped = files(tmp_path, 2, prefix="dropped")
     drop_files(page, dropped)
@@ -26,6 +28,10 @@ def test_upload_follow_and_view(stack, page: Page, console_errors, tmp_path, art
     wait_all(page, 4)
     ids = page.get_by_test_id("doc-item").evaluate_all("els => els.map(e => e.dataset.docId)")
     assert len(set(ids)) == 4 and all(ids), ids
+    # One event stream per document and one upload per file: no duplicate loops.
+    for doc_id in ids:
+        assert sum(url.endswith(f"/v1/documents/{doc_id}/events") for url in requests) == 1
+    assert sum(url.endswith("/v1/documents") for url in requests) == 4
     page.screenshot(path=str(artifacts / "list.png"), full_page=True)
 
     item = page.locator('[data-testid=doc-item]', has_text="picked-1.pdf")

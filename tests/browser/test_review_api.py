@@ -1,0 +1,71 @@
+"""The routes behind the studio, over HTTP against the real stack: previews, queue, review."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+
+from tests.browser.conftest import OTHER_KEY
+from tests.browser.studio import MISMATCH, flag_for_review
+from tests.helpers import invoice_pdf, wait_final
+
+pytestmark = pytest.mark.integration
+
+
+def test_previews_queue_review_and_erasure(stack):
+    r = redis.Redis.from_url(stack.settings.redis_url)
+    ttl = stack.settings.result_ttl_seconds
+    with stack.client() as client, stack.client(key=OTHER_KEY) as other:
+        accepted = client.post("/v1/documents", data={"schema": "invoice"}, files={
+            "file": ("sums.pdf", invoice_pdf(MISMATCH, pages=2), "application/pdf")}).json()
+        doc_id = accepted["id"]
+        assert wait_final(client, doc_id, timeout=60)["status"] == "completed"
+        flag_for_review(stack.settings, doc_id)
+
+        # Previews of both pages outlive the store agent's erasing of the source bytes.
+        for n in (1, 2):
+            page = client.get(f"/v1/documents/{doc_id}/pages/{n}")
+            assert page.status_code == 200, page.text
+            assert page.headers["content-type"] == "image/jpeg"
+            assert page.content[:2] == b"\xff\xd8"
+        assert client.get(f"/v1/documents/{doc_id}/pages/3").status_code == 404
+        assert r.keys(f"blob:{doc_id}:*") == []
+        # Pending review: the record and its previews are held past RESULT_TTL_SECONDS.
+        assert r.ttl(f"preview:{doc_id}") > ttl and r.ttl(f"doc:{doc_id}") > ttl
+
+        queue = client.get("/v1/reviews", params={"state": "pending"}).json()["items"]
+        mine = [item for item in queue if item["id"] == doc_id]
+        assert mine and mine[0]["filename"] == "sums.pdf" and mine[0]["schema"] == "invoice"
+        assert "total" in mine[0]["fields"]
+        # Another tenant sees neither the queue entry nor the pages.
+        assert doc_id not in [i["id"] for i in other.get("/v1/reviews").json()["items"]]
+        assert other.get(f"/v1/documents/{doc_id}/pages/1").status_code == 404
+        assert client.get("/v1/reviews", params={"state": "done"}).status_code == 422
+
+        url = f"/v1/documents/{doc_id}/review"
+        for body, field in (({"data": {"total": "12,00"}}, "total"),
+                            ({"data": {"date": "2026-02-30"}}, "date"),
+                            ({"data": {"currency": "euro"}}, "currency"),
+                            ({"data": {"colour": "red"}}, "colour"),
+                            ({"data": {"line_items": [{"amount": "x"}]}}, "line_items")):
+            refused = client.post(url, json=body)
+            assert refused.status_code == 422, body
+            error = refused.json()["error"]
+            assert error["code"] == "invalid_request" and field in error["fields"], error
+        assert client.post(url, json={"data": {}, "approve": True, "x": 1}).status_code == 422
+        assert client.get(f"/v1/documents/{doc_id}").json()["version"] == 1  # nothing stored
+
+        approved = client.post(url, json={"data": {}, "approve": True})
+        assert approved.status_code == 200, approved.text
+        body = approved.json()
+        assert body["version"] == 2 and body["review"]["state"] == "approved"
+        assert doc_id not in [i["id"] for i in client.get("/v1/reviews").json()["items"]]
+        # Reviewed: back to RESULT_TTL_SECONDS from now.
+        assert 0 < r.ttl(f"preview:{doc_id}") <= ttl and 0 < r.ttl(f"doc:{doc_id}") <= ttl
+        again = client.post(url, json={"data": {"total": "119.00"}}).json()
+        assert again["version"] == 3 and again["review"]["state"] == "corrected"
+
+        assert client.delete(f"/v1/documents/{doc_id}").status_code == 200
+        assert client.get(f"/v1/documents/{doc_id}/pages/1").status_code == 404
+        assert r.exists(f"preview:{doc_id}") == 0
+        assert client.post(url, json={"data": {}}).status_code in (404, 422)
