@@ -151,3 +151,45 @@ def wait_http_ready(url: str, timeout: float = 60) -> None:
             pass
         time.sleep(0.3)
     raise TimeoutError(f"{url} not ready after {timeout} s")
+
+
+TALLIES: dict[str, dict[str, object]] = {}
+
+
+@pytest.fixture
+def tally(request):
+    """tally(lost=0, duplicated=0, stuck=0, leaked=0): a fault test's counts, printed at the end."""
+
+    def record(**counts: object) -> None:
+        TALLIES[request.node.name] = counts
+
+    return record
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if TALLIES:
+        terminalreporter.section("fault suite")
+        for name, counts in TALLIES.items():
+            terminalreporter.write_line(
+                f"{name}: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+
+
+def children(pid: int) -> list[int]:
+    """The live processes whose parent is `pid` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited while we looked
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

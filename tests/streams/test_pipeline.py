@@ -12,6 +12,7 @@ import pytest
 import redis
 
 from streams.dlq import read_all, replay
+from tests.conftest import alive, children
 from tests.helpers import (
     invoice_pdf,
     make_topics,
@@ -96,7 +97,7 @@ class FinalCounter:
 
 
 @pytest.mark.parametrize(("sig", "count"), [(9, 200), (15, 60)], ids=["kill-9", "sigterm"])
-def test_interrupted_worker_loses_and_doubles_nothing(settings, spawn, sig, count):
+def test_interrupted_worker_loses_and_doubles_nothing(settings, spawn, sig, count, tally):
     """kill -9 (nothing committed after the crash) or SIGTERM (graceful hand-back) mid-run."""
     make_topics(settings)
     docs = ids(count, f"sig{sig}")
@@ -113,13 +114,23 @@ def test_interrupted_worker_loses_and_doubles_nothing(settings, spawn, sig, coun
             break
         time.sleep(0.1)
     assert 5 <= done < count, f"the signal must land mid-run, {done} were done"
+    pool = children(worker.popen.pid)
     worker.kill(sig)
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in pool) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    orphans = [pid for pid in pool if alive(pid)]
     spawn(settings, "worker")
     records = wait_records(settings.redis_url, docs, timeout=300)
-    assert sum(r["status"] == "completed" for r in records.values()) == count
+    completed = sum(r["status"] == "completed" for r in records.values())
     time.sleep(2)  # let late duplicate deliveries arrive before counting
-    assert len(counter.counts) == count
-    assert set(counter.counts.values()) == {1}, "a final record was written twice"
+    writes = [counter.counts.get(d, 0) for d in docs]  # other tests may share this Redis
+    tally(lost=count - completed, duplicated=sum(n - 1 for n in writes if n),
+          stuck=count - len(records), leaked=len(orphans), pool_children=len(pool))
+    assert pool, "the worker had started its process pool"
+    assert orphans == [], "pool children outlived their worker"
+    assert completed == count
+    assert set(writes) == {1}, "a final record was written twice, or never"
 
 
 def test_provider_outage_retries_then_dlq_then_replay_completes(settings, spawn, fake_server):
