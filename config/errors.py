@@ -12,6 +12,7 @@
     │   ├── InvalidSchema            invalid_schema          422
     │   ├── TooManyPages             too_many_pages          422
     │   ├── InvalidRequest           invalid_request         422
+    │   ├── RequestTimeout           request_timeout         408
     │   └── RateLimited              rate_limited            429
     ├── Unavailable                  unavailable             503  (transient)
     │   ├── BrokerUnavailable        unavailable             503  (transient, Kafka)
@@ -86,6 +87,10 @@ class TooManyPages(RequestError):
 
 class InvalidRequest(RequestError):
     code, status = "invalid_request", 422
+
+
+class RequestTimeout(RequestError):
+    code, status = "request_timeout", 408
 
 
 class RateLimited(RequestError):

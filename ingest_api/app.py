@@ -11,11 +11,11 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from config.settings import Settings
 from ingest_api import errors
-from ingest_api.auth import KeyRing
+from ingest_api.auth import ClientHasher, KeyRing
 from ingest_api.deps import Edge
 from ingest_api.middleware import EdgeMiddleware
 from ingest_api.publisher import Publisher
-from ingest_api.ratelimit import RateLimiter
+from ingest_api.ratelimit import FailedAuthLimiter, RateLimiter
 from ingest_api.routes import documents, health, pages, reviews, schemas
 from stores import open_stores
 from stores.metrics import Metrics
@@ -40,6 +40,8 @@ def create_app(settings: Settings, *, metrics: Metrics | None = None) -> FastAPI
             limiter=RateLimiter(redis, settings.rate_limit_per_minute, settings.rate_limit_burst),
             results=stores.results, blobs=stores.blobs, schemas=stores.schemas,
             publisher=Publisher(settings.kafka_bootstrap_servers),
+            auth_failures=FailedAuthLimiter(redis, settings.auth_fail_per_minute,
+                                            settings.auth_fail_burst),
         )
         app.state.edge = edge
         if anonymous:
@@ -66,7 +68,9 @@ def create_app(settings: Settings, *, metrics: Metrics | None = None) -> FastAPI
     )
     errors.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
-    app.add_middleware(EdgeMiddleware, metrics=metrics, hsts=settings.trusted_proxy_tls)
+    app.add_middleware(EdgeMiddleware, metrics=metrics, hsts=settings.trusted_proxy_tls,
+                       hasher=ClientHasher.from_settings(settings),
+                       body_timeout=settings.body_read_timeout_seconds)
     for module in (health, documents, schemas, reviews, pages):
         app.include_router(module.router)
     return app

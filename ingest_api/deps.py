@@ -13,11 +13,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 from redis.asyncio import Redis
 
-from config.errors import NotFound
+from config.errors import NotFound, Unauthorized
 from config.settings import Settings
 from ingest_api.auth import KeyRing
 from ingest_api.publisher import Publisher
-from ingest_api.ratelimit import RateLimiter
+from ingest_api.ratelimit import FailedAuthLimiter, RateLimiter
 from stores.metrics import Metrics
 from stores.protocols import BlobStore, ResultStore, SchemaStore
 from topics.models import Result
@@ -36,6 +36,7 @@ class Edge:
     blobs: BlobStore
     schemas: SchemaStore
     publisher: Publisher
+    auth_failures: FailedAuthLimiter
 
 
 # async on purpose: FastAPI runs a plain `def` dependency in the thread pool.
@@ -56,7 +57,14 @@ class Caller:
 
 async def get_caller(request: Request, edge: EdgeDep) -> Caller:
     key = request.headers.get("x-api-key")
-    tenant = edge.keyring.tenant_for(key)
+    client = request.state.client_id  # keyed IP hash, set by EdgeMiddleware
+    edge.auth_failures.check(client)  # over its wrong-key limit: 429 whatever key it sends now
+    try:
+        tenant = edge.keyring.tenant_for(key)
+    except Unauthorized:
+        if key:  # only wrong keys count: a missing one teaches a guesser nothing
+            await edge.auth_failures.failed(client)
+        raise
     request.state.tenant = tenant
     admitted = asyncio.ensure_future(edge.limiter.check(KeyRing.key_id(key)))
     await asyncio.sleep(0)  # let the check send its command now, not at the route's first wait

@@ -9,12 +9,15 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
+from starlette.routing import Match
 
 from config.errors import ExtractorError, StoreUnavailable
 
 log = structlog.get_logger()
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized",
               413: "file_too_large", 415: "unsupported_media_type"}
+METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 
 
 class ErrorDetail(BaseModel):
@@ -27,18 +30,39 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
-def error_response(request: Request, status: int, code: str, message: str,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
-    request_id = getattr(request.state, "request_id", "")
+def error_body(request_id: str, status: int, code: str, message: str,
+               headers: dict[str, str] | None = None) -> JSONResponse:
     body = {"error": {"code": code, "message": message, "request_id": request_id}}
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def error_response(request: Request, status: int, code: str, message: str,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
+    return error_body(getattr(request.state, "request_id", ""), status, code, message, headers)
+
+
+def internal_error(request_id: str) -> JSONResponse:
+    """The answer to a bug: no detail, only the id that finds its log line."""
+    return error_body(request_id, 500, "internal_error", "unexpected error")
+
+
+def _ours(request: Request, exc: ExtractorError) -> JSONResponse:
+    headers = {"Retry-After": str(int(exc.retry_after))} if exc.retry_after else None
+    return error_response(request, exc.status, exc.code, exc.message, headers)
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route fully serves at this path (Starlette names only the first)."""
+    allowed = []
+    for method in METHODS:
+        probe = {**request.scope, "method": method}
+        if any(route.matches(probe)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return ", ".join(allowed)
+
+
 def install(app: FastAPI) -> None:
-    @app.exception_handler(ExtractorError)
-    async def _ours(request: Request, exc: ExtractorError) -> JSONResponse:
-        headers = {"Retry-After": str(int(exc.retry_after))} if exc.retry_after else None
-        return error_response(request, exc.status, exc.code, exc.message, headers)
+    app.add_exception_handler(ExtractorError, _ours)  # type: ignore[arg-type]
 
     @app.exception_handler(RedisError)
     async def _redis(request: Request, exc: RedisError) -> JSONResponse:
@@ -54,10 +78,19 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
+        cause = exc.__cause__  # FastAPI turns any failure while reading a body into a 400
+        if isinstance(cause, ExtractorError):
+            return _ours(request, cause)
+        if isinstance(cause, ClientDisconnect):
+            raise cause
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
         code = HTTP_CODES.get(exc.status_code, "http_error")
-        return error_response(request, exc.status_code, code, str(exc.detail))
+        return error_response(request, exc.status_code, code, str(exc.detail), headers or None)
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:
+        # Reached only from a middleware outside EdgeMiddleware, which answers everything else.
         log.exception("http.unhandled")
-        return error_response(request, 500, "internal_error", "unexpected error")
+        return internal_error(getattr(request.state, "request_id", ""))

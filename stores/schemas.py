@@ -51,6 +51,8 @@ class RedisSchemaStore:
             raise InvalidSchema(f"{where}: {first['msg']}") from None
         except ValueError as exc:
             raise InvalidSchema(f"not JSON: {exc}") from None
+        except RecursionError:  # json and pydantic recurse per level: a deep body is hostile
+            raise InvalidSchema("schema is nested too deeply") from None
         if schema.name != name:
             raise InvalidSchema("the schema's 'name' must match the URL")
         count = await self.redis.hlen(_key(tenant))
