@@ -37,10 +37,6 @@ class Settings(BaseSettings):
     auth_fail_per_minute: int = 10  # wrong API keys a client may send, refilled per minute
     auth_fail_burst: int = 10
     body_read_timeout_seconds: float = Field(default=30, gt=0)  # longest pause inside a body
-    ip_hash_key: str = Field(default="", repr=False)  # HMAC key for client IPs in logs and limits
-    auth_fail_per_minute: int = 10  # wrong API keys a client may send, refilled per minute
-    auth_fail_burst: int = 10
-    body_read_timeout_seconds: float = Field(default=30, gt=0)  # longest pause inside a body
 
     max_file_size_mb: float = 10
     max_pages: int = 100
@@ -94,8 +90,6 @@ class Settings(BaseSettings):
         for tenant, key in self.tenant_keys:
             if key.lower() in PLACEHOLDERS or len(key) < 16:
                 raise ValueError(f"API key of tenant {tenant!r} is a placeholder or too short")
-        if self.ip_hash_key.lower() in PLACEHOLDERS or len(self.ip_hash_key) < 32:
-            raise ValueError("IP_HASH_KEY must be a secret of at least 32 characters")
         if self.ip_hash_key.lower() in PLACEHOLDERS or len(self.ip_hash_key) < 32:
             raise ValueError("IP_HASH_KEY must be a secret of at least 32 characters")
         for name in ("groq_api_key", "mistral_api_key"):
