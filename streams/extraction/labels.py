@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 
 # OCR mixes up these characters in printed labels (Tota1, INV0ICE, lnclusive).
-_OCR = {"o": "[o0]", "i": "[il1!|]", "l": "[l1i!|]", "s": "[s5]"}
+_OCR = {"o": "[o0]", "i": "[il1!|]", "l": "[l1i!|]", "s": "[s5]",
+        # and drops accents and umlauts ("Fallig", "Montant a payer", "StraBe")
+        "ä": "[äa]", "ö": "[öo]", "ü": "[üu]", "à": "[àa]", "â": "[âa]", "é": "[ée]",
+        "è": "[èe]", "ê": "[êe]", "ç": "[çc]", "ß": "(?:ß|ss|B)"}
 
 
 def _word(text: str) -> str:
@@ -46,7 +49,8 @@ TOTAL = {
           "zu zahlen", "zahlbetrag", "gesamtsumme", "te betalen", "totaalbedrag",
           "factuur totaal", "factuurbedrag", "total facture", "total rounded", "totalrounded",
           "rounded total", "total after", "total sales incl", "jumlah", "invoice total",
-          "total inclusive", "total including"),
+          "total inclusive", "total including", "net payable", "totaal afgerond",
+          "amount to pay", "total to be paid"),
     2: rx("total", "tolal", "totaal", "summe", "gesamt", "totale", "nett total", "net total"),
 }
 TOTAL_EXCLUDE = rx(
@@ -58,6 +62,21 @@ TOTAL_EXCLUDE = rx(
 TAX_WORDS = rx("tax", "gst", "vat", "mwst", "=ust", "btw", "tva", "steuer", "total tax",
                "total gst", "total vat")
 TAX_INCLUDED = rx("incl", "inkl", "inclusief", "=ttc", "including", "inclusive")
+# "incl. VAT 19% 3.19": the tax inside the total, printed under it (a tax, never the total).
+TAX_INCLUDED_LINE = rx(
+    "incl. vat", "incl. tax", "incl. gst", "incl. btw", "inkl. mwst", "inkl. ust", "enth. mwst",
+    "darin mwst", "dont tva", "tva incluse", "waarvan btw", "vat included", "tax included",
+    "gst included", "btw inbegrepen", "included vat", "included tax", "includes vat",
+    "includes gst", "mwst enthalten",
+)
+TOTAL_WORDS = rx("total", "totaal", "summe", "gesamt", "jumlah", "amount", "betrag", "bedrag",
+                 "payable", "à payer", "a payer", "zu zahlen", "te betalen")
+ROUNDING = rx("rounding", "round off", "round adj", "rundung", "arrondi", "afronding",
+              "pembundaran")
+TENDERED = rx("cash tendered", "tendered", "=cash", "=tunai", "=bar", "gegeben", "espèces",
+              "especes", "contant", "=received")
+CHANGE = rx("change", "=baki", "rückgeld", "=zurück", "=rendu", "monnaie rendue", "wisselgeld",
+            "=terug", "kembalian")
 
 SUBTOTAL = {
     3: rx("total ht", "montant ht", "montant eur ht", "total eur ht", "total hors taxes",
@@ -100,7 +119,8 @@ INVOICE_DATE_AFTER_NUMBER = re.compile(
 )
 DATE_EXCLUDE = rx(
     "due", "échéance", "echeance", "fällig", "verval", "order", "bestel", "commande", "delivery",
-    "lieferdatum", "leverdatum", "livraison", "shipping", "check", "printed", "limite",
+    "lieferdatum", "leverdatum", "livraison", "shipping", "check", "print", "limite",
+    "gedruckt", "imprimé", "afgedrukt",
     "payment", "zahlung", "betaal", "start", "=end", "period", "valid", "expir", "birth",
     "prélèvement", "=from", "until", "=bis", "=tot", "=to", "closed",
 )
@@ -153,7 +173,17 @@ CUSTOMER = rx(
     "client", "attn", "rechnungsempfänger", "rechnungsadresse", "kunde", "factuuradres",
     "facturé à", "adresse de facturation", "billing address", "nom de l'abonné", "guest name",
     "ship to", "deliver to", "shipping address", "lieferadresse", "afleveradres",
-    "adresse de livraison", "=klant", "=to:", "=an:", "=aan:",
+    "adresse de livraison", "=klant", "=to:", "=an:", "=aan:", "billing contact",
+    "billing details", "invoice address", "gefactureerd aan", "factureren aan", "rechnung an",
+    "=buyer", "käufer", "acheteur", "=koper", "=client", "=klant",
 )
+# A word after a party label that makes it a compound label ("Merchant Number", "Händler-ID").
+PARTY_ID_WORD = re.compile(
+    r"^\W{0,2}(?:number|no\b|nr\b|id\b|code|nummer|numéro|numero|#|tel|phone|address|adresse)",
+    re.IGNORECASE,
+)
+OWNER = rx("owned by", "own by", "operated by", "managed by", "a company of", "a member of",
+           "a division of", "betreiber", "betrieben von", "ein betrieb der", "exploité par",
+           "exploite par", "onderdeel van", "geëxploiteerd door", "licensee")
 CUSTOMER_EXCLUDE = rx("=nr", "=no", "number", "nummer", "numéro", "=id", "service", "care",
                       "code")

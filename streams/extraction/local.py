@@ -17,7 +17,7 @@ import structlog
 
 from config.schemas import FieldSpec, SchemaDef
 from streams.document import Citation, Extraction, Page
-from streams.extraction import rules
+from streams.extraction import amounts, rules
 from streams.extraction.items import ItemRow, extract_items
 from streams.extraction.labels import rx
 from streams.extraction.layout import Layout, build_layout
@@ -97,13 +97,13 @@ def _run_rules(layout: Layout, schema: SchemaDef) -> dict[str, Found | None]:
     receipt = schema.name == "receipt"
     done: dict[str, Found | None] = {}
     out: dict[str, Found | None] = {}
-    amounts: dict[str, Found | None] | None = None
+    picked: dict[str, Found | None] | None = None
     for name, spec in schema.fields.items():
         if spec.type == "array":
             continue
         if name in AMOUNT_FIELDS:
-            amounts = amounts or rules.pick_amounts(layout)
-            out[name] = amounts[name]
+            picked = picked or amounts.pick_amounts(layout)
+            out[name] = picked[name]
         elif name in RULES:
             out[name] = RULES[name](layout, done, receipt)
         else:
@@ -158,8 +158,10 @@ def extract_local(pages: list[Page], schema: SchemaDef) -> Extraction:
     ms = round((time.perf_counter() - started) * 1000, 1)
     log.debug("extract_local.done", schema=schema.name, pages=len(pages), ms=ms,
               found=sum(v is not None for v in data.values()))
+    evidence = {name: {"margin": f.margin} for name, f in found.items()
+                if f and f.margin is not None}
     return Extraction(data=data, confidence=confidence, citations=citations, errors=errors,
-                      provider=PROVIDER, model=MODEL)
+                      provider=PROVIDER, model=MODEL, evidence=evidence)
 
 
 def _looks_like_items(spec: FieldSpec) -> bool:

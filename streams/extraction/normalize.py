@@ -29,14 +29,28 @@ _MONTH_NAMES = {
 for _num, _names in _MONTH_NAMES.items():
     for _name in _names.split():
         MONTHS[_name] = _num
+# OCR reads "o" as "0" and "l"/"i" as "1", "|" or "!" inside month names ("0ct", "Ju1").
+_MONTH_OCR = {"o": "[o0]", "l": "[l1|!i]", "i": "[il1|!]"}
 
-_MONTH_ALT = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
+
+def _month_key(text: str) -> str:
+    """A month name with OCR look-alikes folded together ("0CT" and "oct" share a key)."""
+    folded = text.casefold().replace("0", "o")
+    return re.sub(r"[1|!i]", "l", folded)
+
+
+MONTH_KEYS = {_month_key(name): num for name, num in MONTHS.items()}
+_MONTH_ALT = "|".join(
+    "".join(_MONTH_OCR.get(ch, re.escape(ch)) for ch in m)
+    for m in sorted(MONTHS, key=len, reverse=True)
+)
 _SEP = r"[\s,.\-/]*"
 # Each pattern has named groups d, m (number or name) and y.
 _DATE_PATTERNS = [
-    re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)[-./](?P<m>\d{1,2})[-./](?P<d>\d{1,2})(?!\d)"),
+    re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)[-./](?P<m>\d{1,2})[-./](?P<d>\d{1,2})"
+               r"(?:(?!\d)|(?=\d{1,2}:\d\d))"),
     re.compile(
-        r"(?<![\d.])(?P<d>\d{1,2})(?P<s>[-./])(?P<m>\d{1,2})(?P=s)"
+        r"(?:(?<![\d.])|(?<=\d:\d\d))(?P<d>\d{1,2})(?P<s>[-./])(?P<m>\d{1,2})(?P=s)"
         r"(?:(?P<y>\d{4})(?:(?=\d{1,2}:\d\d)|(?![\d.]?\d))|(?P<yy>\d{2})(?![\d.]?\d))"
     ),
     re.compile(
@@ -53,6 +67,10 @@ _DATE_PATTERNS = [
 # OCR often glues the time to a two-digit year ("14-03-1821:49"): accept dd-mm-yy + hh:mm.
 _DATE_TIME_GLUED = re.compile(
     r"(?<!\d)(?P<d>\d{1,2})(?P<s>[-./])(?P<m>\d{1,2})(?P=s)(?P<y>\d{2})(?=\d{1,2}:\d{2})"
+)
+# ... or glues a receipt number to a four-digit year ("07/03/20180012"): tried last.
+_DATE_DIGITS_GLUED = re.compile(
+    r"(?<![\d.])(?P<d>\d{1,2})(?P<s>[-./])(?P<m>\d{1,2})(?P=s)(?P<y>(?:19|20)\d\d)(?=\d)"
 )
 
 
@@ -77,7 +95,7 @@ def _from_match(match: re.Match[str], month_first: bool) -> str | None:
     d, m, y = groups["d"], groups["m"], groups["y"] or groups.get("yy") or ""
     year = _year(y)
     if not m.isdigit():
-        return _make_date(int(d), MONTHS[m.casefold()], year)
+        return _make_date(int(d), MONTH_KEYS[_month_key(m)], year)
     day, month = int(d), int(m)
     if "s" in groups and (month > 12 >= day or (month_first and day <= 12)):
         day, month = month, day  # month-first: when asked to, or when day-first is impossible
@@ -90,7 +108,7 @@ def find_dates(text: str, month_first: bool = False) -> list[tuple[int, int, str
     Numeric dates are read day-first unless `month_first` (or unless impossible).
     """
     found: list[tuple[int, int, str]] = []
-    for pattern in (*_DATE_PATTERNS, _DATE_TIME_GLUED):
+    for pattern in (*_DATE_PATTERNS, _DATE_TIME_GLUED, _DATE_DIGITS_GLUED):
         for match in pattern.finditer(text):
             iso = _from_match(match, month_first)
             start, end = match.span()
@@ -125,10 +143,14 @@ _NBSP_GROUPS = r"(?:[\u00a0\u202f'’]\d{3})+"
 _AMOUNT_TEMPLATE = (
     r"(?<![\d.,])(?P<neg>[-−–(])?\s?"
     r"(?P<num>\d{{1,3}}(?:{groups}|{spaced})(?:[.,]\d{{1,2}})?|\d+(?:[.,]\d{{1,3}})?)"
-    r"(?P<trail>-(?!\d)|\))?(?![\w%]|[.,]\d)"
+    r"(?P<trail>-(?!\d)|\))?(?!(?!{codes})[\w%]|[.,]\d)"
 )
-_AMOUNT_RE = re.compile(_AMOUNT_TEMPLATE.format(groups=_GROUPS, spaced=_NBSP_GROUPS))
-_AMOUNT_SPACED_RE = re.compile(_AMOUNT_TEMPLATE.format(groups=_GROUPS, spaced=_SPACE_GROUPS))
+# OCR and some printers glue the currency code to the amount ("100.00EUR", "22.70RM").
+_GLUED_CODE = r"(?:EUR|USD|GBP|CHF|INR|MYR|SGD|AUD|CAD|JPY|RM|Rs)(?![A-Za-z])"
+_AMOUNT_RE = re.compile(_AMOUNT_TEMPLATE.format(groups=_GROUPS, spaced=_NBSP_GROUPS,
+                                               codes=_GLUED_CODE))
+_AMOUNT_SPACED_RE = re.compile(_AMOUNT_TEMPLATE.format(groups=_GROUPS, spaced=_SPACE_GROUPS,
+                                                      codes=_GLUED_CODE))
 _CURRENCY_PREFIX = re.compile(r"(?i)(?:rs|rm|inr|myr|eur|usd|gbp|chf|sgd|aud|cad|us)\.?$")
 _CURRENCY_NOISE = re.compile(
     r"(?i)(?:[A-Z]{1,2}\$|[€$£¥₹₩₽₺]|(?<![A-Za-z])(?:rs|inr|rm|myr|eur|usd|gbp|chf|sgd|aud|cad|"
@@ -172,7 +194,10 @@ def find_amounts(text: str, *, spaced: bool = False) -> list[tuple[int, int, str
         neg, trail = match.group("neg"), match.group("trail")
         start = match.start("neg") if neg else match.start("num")
         before = text[:start]
-        if before[-1:].isalpha() and not _CURRENCY_PREFIX.search(before[-4:]):
+        glued_label = re.search(r"(?:^|[^\W\d_]{2})[^\W\d_]$", before) and re.search(
+            r"[.,]\d{2}$", match.group("num"))  # OCR glued "Total119.00" (not "A4", "INV24")
+        if before[-1:].isalpha() and not _CURRENCY_PREFIX.search(before[-4:]) and not (
+                glued_label):
             continue  # part of an identifier such as "INV2024" or "A4"
         value = _decimal(match.group("num"))
         if value is None:

@@ -25,7 +25,7 @@ LEGAL = re.compile(
     r"S\.p\.A\.?|SpA|LLC|L\.L\.C\.|LLP|PLC|plc|Oy|AB|A/S|ApS|S/B|Co\.|CO\.)"
     r"|(?i:(?<![A-Za-z])(?:Ltd|Limited|Inc|Incorporated|Corp|Corporation|Pvt\.?\s*Ltd|"
     r"Private\s+Limited|Pte\.?\s*Ltd|Pty\.?\s*Ltd|Bhd|Sdn\.?\s*Bhd)\.?)"
-    r"|(?i:Sdn\.?\s*Bhd|SDN\s*BND)\.?)(?![A-Za-z0-9])"
+    r"|(?i:Sdn\.?\s*Bhd|SDN\s*BND)\.?|(?<=[A-Za-z])GmbH)(?![A-Za-z0-9])"
 )
 _CONNECTORS = {"&", "and", "of", "et", "en", "und", "-", "+"}
 _NOT_NAME = L.rx(
@@ -38,12 +38,15 @@ _NOT_NAME = L.rx(
 ADDRESS_STOP = L.rx(
     "=tel", "telephone", "phone", "=fax", "=gst", "vat", "=btw", "=tva", "=ust", "email",
     "e-mail", "www", "http", "@", "invoice", "receipt", "=tax", "=date", "cashier", "=kvk",
+    "telefon", "=tél", "=beleg", "kassenbon", "=ticket", "kassabon", "factuur", "rechnung",
+    "facture", "=bon",
     "iban", "=bic", "swift", "=hrb", "=abn", "=tin", "handelsregister", "registergericht",
 )
 MAX_ADDRESS_WORDS = 14
+_MONEY = re.compile(r"(?<![\d.,/-])\d{1,4}[.,]\d{2}(?![\d.,/-])")  # a price, not a postcode
 _GLUED_STOP = re.compile(r"invoice|receipt|cashier|tel[:.]|gst\s*(?:id|reg|no)", re.IGNORECASE)
 ADDRESS_SKIP = re.compile(
-    r"^\W*[(（][^)）]*[)）]\W*$|company\s*(?:reg|no)|co[.\s-]*reg|reg(?:istration)?\s*no|formerly|"
+    r"^\W*[(（][^)）]*[)）]\W*$|co[mn]pany\s*(?:reg|no)|co[.\s-]*reg|reg(?:istration)?\s*no|formerly|"
     r"licensee",
     re.IGNORECASE,
 )
@@ -76,14 +79,27 @@ def _name_from(text: str, end: int) -> str:
 def clean_name(text: str) -> str:
     text = re.sub(r"\s*[(（][\w\s.-]*\d[\w\s.-]*[)）]?\s*$", "", text)  # trailing "(519537-X)"
     text = re.sub(r"(?<=[a-z])(SDN\s*BHD|SDNBHD)\b", r" \1", text, flags=re.IGNORECASE)
+    text = re.sub(r"(?<=[A-Za-z])(GmbH)\b", r" \1", text)  # OCR glued "ACMEGmbH"
     return text.strip(" ,;:-–|*")
+
+
+def is_label(text: str) -> bool:
+    """A field label on its own ("Buyer:", "Bill To", "Kunde"), not a value."""
+    stripped = text.strip()
+    if stripped.endswith(":"):
+        return True
+    for pattern in (L.CUSTOMER, L.VENDOR):
+        match = pattern.match(stripped)
+        if match and not re.search(r"[^\W\d_]{2}", stripped[match.end():]):
+            return True
+    return False
 
 
 def name_like(text: str) -> bool:
     letters = sum(ch.isalpha() for ch in text)
     visible = sum(not ch.isspace() for ch in text)
     return (letters >= 3 and letters >= 0.6 * visible and any(ch.isupper() for ch in text)
-            and not _NOT_NAME.search(text) and not find_dates(text))
+            and not _NOT_NAME.search(text) and not find_dates(text) and not is_label(text))
 
 
 def _customer_zone(layout: Layout) -> set[tuple[int, int]]:
@@ -149,15 +165,18 @@ def vendor_candidates(layout: Layout, receipt: bool) -> list[Found]:
     cands: list[Found] = []
     for block in layout.blocks:
         match = L.VENDOR.search(block.text)
-        if match:
+        if match and not L.PARTY_ID_WORD.match(block.text[match.end():]):
             cands += _labelled_vendor(layout, block, match.end())
+        owner = L.OWNER.search(block.text)
         for match in LEGAL.finditer(block.text):
             name = clean_name(_name_from(block.text, match.end()))
             if sum(ch.isalpha() for ch in LEGAL.sub("", name)) >= 2:  # not "1234 AB" (a postcode)
                 top = block.page == 1 and block.bbox[1] < 0.25
-                cands.append(_candidate(block, name, 0.45 + 0.3 * top, block.text.find(name)))
+                # the operator named in "owned by X Ltd" is not the trading name printed first
+                score = 0.45 + 0.3 * top - (0.35 if owner and owner.start() < match.start() else 0)
+                cands.append(_candidate(block, name, score, block.text.find(name)))
     first_rows = [b for b in layout.blocks if b.page == 1][:12]
-    named = [b for b in first_rows if name_like(b.text)][:3]
+    named = [b for b in first_rows if name_like(b.text) and not L.OWNER.search(b.text)][:3]
     for rank, block in enumerate(named):
         cands.append(_candidate(block, clean_name(block.text), (0.6 if receipt else 0.45)
                                 - 0.05 * rank))
@@ -187,7 +206,26 @@ def pick_vendor(layout: Layout, receipt: bool = False) -> Found | None:
         if block_key in zone:
             found.score -= 0.5
         found.score = max(0.05, min(0.95, found.score))
-    return best([c for c in cands if c.value])
+    return _wrapped(layout, best([c for c in cands if c.value]))
+
+
+def _wrapped(layout: Layout, found: Found | None) -> Found | None:
+    """A name printed on two lines: "SUNRISE ELECTRICAL" over "TRADING SDN BHD"."""
+    if found is None or found.row + 1 >= len(layout.rows) or LEGAL.search(found.value):
+        return found
+    home = [b for b in layout.rows[found.row] if b.text.strip(" ,;:-") == found.value]
+    below = [b for b in layout.rows[found.row + 1] if b.page == found.page]
+    if not home or len(below) != 1:
+        return found
+    line = below[0]
+    similar = line.height >= 0.8 * home[0].height and min(
+        line.bbox[2], home[0].bbox[2]) - max(line.bbox[0], home[0].bbox[0]) > 0
+    if similar and name_like(line.text) and LEGAL.search(line.text) and not (
+            ADDRESS_WORD.search(LEGAL.sub("", line.text))):
+        found.value = f"{found.value} {clean_name(line.text)}"
+        found.bbox = union([found.bbox, line.bbox])
+        found.row = line.row
+    return found
 
 
 def pick_vendor_address(layout: Layout, vendor: Found | None) -> Found | None:
@@ -229,8 +267,9 @@ def _address_below(layout: Layout, home: Block) -> Found | None:
             if lines or skipped > 2:  # a tax-id line may sit between a shop's name and address
                 break
             continue
-        if len(other.text.split()) > MAX_ADDRESS_WORDS:
-            break  # running text, not an address block
+        if len(other.text.split()) > MAX_ADDRESS_WORDS or other.row in layout.table_rows or any(
+                _MONEY.search(b.text) for b in row):
+            break  # running text or an item row, not an address block
         if not ADDRESS_SKIP.search(other.text) and not find_dates(other.text):
             lines.append(other)
     while lines and not ADDRESS_WORD.search(lines[0].text):

@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
+from datetime import date, timedelta
 from typing import Any
 
 from streams.document import BBox
@@ -38,13 +38,20 @@ class Found:
     score: float
     row: int = 0
     label: str = ""
+    context: str = ""  # the block text around the value (a currency printed beside it)
+    margin: float | None = None  # score lead over the best rival value (set by `best`)
+
+
+def mask_dates(text: str) -> str:
+    """`text` with its dates blanked out (same length, so spans still line up)."""
+    for start, end, _ in find_dates(text):
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
 
 
 def amount_spans(text: str) -> Spans:
     """Amounts in `text`, ignoring dates and percentages; bare integers only with a currency."""
-    masked = text
-    for start, end, _ in find_dates(text):
-        masked = masked[:start] + " " * (end - start) + masked[end:]
+    masked = mask_dates(text)
     spans = find_amounts(masked)
     with_decimals = [s for s in spans if re.search(r"[.,]\d{1,2}$", masked[s[0]:s[1]])]
     if with_decimals:
@@ -130,7 +137,8 @@ def values_for(layout: Layout, block: Block, match: re.Match[str], parse: ParseF
 
 def _found(block: Block, start: int, end: int, value: Any, penalty: float = 0.0) -> Found:
     return Found(value=value, page=block.page, bbox=block.span_bbox(start, end),
-                 score=-penalty, row=block.row)
+                 score=-penalty, row=block.row,
+                 context=block.text[max(0, start - 5):end + 5])
 
 
 Tiers = dict[int, re.Pattern[str]] | list[tuple[int, re.Pattern[str]]]
@@ -157,33 +165,6 @@ def labelled(layout: Layout, tiers: Tiers, parse: ParseFn,
     return out
 
 
-def _total_excluded(label: str) -> bool:
-    if L.TOTAL_EXCLUDE.search(label):
-        return True
-    return bool(L.TAX_WORDS.search(label)) and not L.TAX_INCLUDED.search(label)
-
-
-def total_candidates(layout: Layout) -> list[Found]:
-    out = []
-    for found in labelled(layout, L.TOTAL, amount_spans, _total_excluded):
-        pick = found[-1]  # a totals row with several columns ends with the grand total
-        if L.TAX_INCLUDED.search(pick.label) and pick.score < TIER_SCORE[3]:
-            pick.score += TIER_SCORE[3] - TIER_SCORE[2]
-        out.append(pick)
-    return out
-
-
-def subtotal_candidates(layout: Layout) -> list[Found]:
-    found = labelled(layout, L.SUBTOTAL, amount_spans,
-                     lambda t: bool(L.SUBTOTAL_EXCLUDE.search(t)))
-    return [f[0] for f in found]
-
-
-def tax_candidates(layout: Layout) -> list[Found]:
-    found = labelled(layout, L.TAX, amount_spans, lambda t: bool(L.TAX_EXCLUDE.search(t)))
-    return [f[0] for f in found]
-
-
 def best(cands: list[Found], key: Callable[[Found], Any] = lambda f: 0) -> Found | None:
     """The highest-scoring candidate; ties broken by `key` (higher wins), then reading order."""
     if not cands:
@@ -191,60 +172,45 @@ def best(cands: list[Found], key: Callable[[Found], Any] = lambda f: 0) -> Found
     return max(cands, key=lambda f: (round(f.score, 3), key(f), -f.row))
 
 
-_NOT_TOTAL_ROW = L.rx("change", "cash", "tender", "paid", "balance", "=tunai", "points",
-                      "=baki", "rounding", "discount", "saving")
-
-
-def largest_amount(layout: Layout) -> Found | None:
-    """Fallback total: the largest amount not on a change/cash/discount row."""
-    cands = []
-    for row in layout.rows:
-        if any(_NOT_TOTAL_ROW.search(b.text) for b in row):
-            continue
-        for block in row:
-            cands += [_found(block, s, e, v) for s, e, v in amount_spans(block.text)]
-    found = best(cands, key=lambda f: Decimal(f.value))
-    if found:
-        found.score = 0.3
-    return found
-
-
-def pick_amounts(layout: Layout) -> dict[str, Found | None]:
-    """Total, subtotal and tax; a consistent triple (subtotal + tax = total) wins."""
-    totals, subs, taxes = total_candidates(layout), subtotal_candidates(layout), tax_candidates(
-        layout)
-    if not totals and (fallback := largest_amount(layout)):
-        totals = [fallback]
-    top_total = best(totals, key=lambda f: Decimal(f.value))
-    picked = {"total": top_total, "subtotal": best(subs), "tax": best(taxes)}
-    triples = [
-        (t, s, x) for t in totals for s in subs for x in taxes
-        if Decimal(s.value) + Decimal(x.value) == Decimal(t.value) and Decimal(t.value) > 0
-    ]
-    if triples:
-        t, s, x = max(triples, key=lambda c: (c[0] is top_total, sum(f.score for f in c)))
-        picked = {"total": t, "subtotal": s, "tax": x}
-        for f in (t, s, x):
-            f.score = min(1.0, f.score + 0.1)
-    return picked
-
-
 def _date_excluded(label: str) -> bool:
     return bool(L.DATE_EXCLUDE.search(label))
+
+
+EARLIEST = date(1990, 1, 1)
+FUTURE_DAYS = 400  # an issue date more than about a year ahead is a code, not a date
+_PAGE_MARK = re.compile(r"(?<![\d/.])\d{1,3}\s?/\s?\d{1,3}(?![\d/.])|\b(?:page|seite|pagina)\b|"
+                        r"https?:|www\.", re.IGNORECASE)
+
+
+def plausible(iso: str, today: date | None = None) -> bool:
+    """Whether `iso` can be a document's issue date: not ancient, not years ahead."""
+    day = date.fromisoformat(iso)
+    return EARLIEST <= day <= (today or date.today()) + timedelta(days=FUTURE_DAYS)
+
+
+def _print_stamp(layout: Layout, block: Block) -> bool:
+    """A printer's or browser's header/footer: a page counter or address beside the date."""
+    text = mask_dates(" ".join(b.text for b in layout.rows[block.row]))
+    return bool(_PAGE_MARK.search(text))
 
 
 def pick_date(layout: Layout) -> Found | None:
     tiers = [*L.DATE.items(), (3, L.INVOICE_DATE_AFTER_NUMBER)]
     parse = date_parser(layout)
-    cands = [f[0] for f in labelled(layout, tiers, parse, _date_excluded)]
+    cands = [f[0] for f in labelled(layout, tiers, parse, _date_excluded)
+             if plausible(f[0].value)]
     if cands:
         return best(cands)
-    for block in layout.blocks:  # fallback: the first date that no other label claims
+    loose: list[tuple[bool, Found]] = []  # fallback: dates that no other label claims
+    for block in layout.blocks:
+        before = " ".join(b.text for b in layout.rows[block.row][:block.index])
         for start, end, iso in parse(block.text):
-            if not _date_excluded(block.text[:start]):
-                return Found(iso, block.page, block.span_bbox(start, end), TIER_SCORE[0],
-                             block.row)
-    return None
+            if not _date_excluded(f"{before} {block.text[:start]}") and plausible(iso):
+                found = Found(iso, block.page, block.span_bbox(start, end), TIER_SCORE[0],
+                              block.row)
+                loose.append((_print_stamp(layout, block), found))
+    ordered = [f for stamp, f in loose if not stamp] or [f for _, f in loose]
+    return ordered[0] if ordered else None
 
 
 def pick_due_date(layout: Layout) -> Found | None:
