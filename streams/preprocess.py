@@ -6,6 +6,7 @@ Runs in a worker process of the pool, so everything it takes and returns is pick
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 
 import pymupdf
@@ -42,7 +43,7 @@ def render_previews(data: bytes, content_type: str, opts: PreviewOptions) -> dic
     previews: dict[int, bytes] = {}
     with pymupdf.open(stream=data, filetype="pdf") as doc:
         for index in range(doc.page_count):
-            pix = doc[index].get_pixmap(dpi=opts.dpi)
+            pix = doc[index].get_pixmap(matrix=_zoom(doc[index], opts.dpi, opts.max_dim))
             img = Image.frombytes("RGB", (pix.width, pix.height), pix.samples)
             previews[index + 1] = encode_jpeg(img, small)
     return previews
@@ -85,7 +86,7 @@ def _prepare_pdf(data: bytes, opts: RenderOptions) -> tuple[list[Page], dict]:
                 pages.append(Page(number=number, width=width, height=height, text=text,
                                   words=words))
                 continue
-            pix = pdf_page.get_pixmap(dpi=opts.dpi)
+            pix = pdf_page.get_pixmap(matrix=_zoom(pdf_page, opts.dpi, opts.max_dim))
             img = Image.frombytes("RGB", (pix.width, pix.height), pix.samples)
             images[number] = encode_jpeg(img, opts)
             pages.append(Page(number=number, width=width, height=height, source="image"))
@@ -95,8 +96,12 @@ def _prepare_pdf(data: bytes, opts: RenderOptions) -> tuple[list[Page], dict]:
 def _prepare_image(data: bytes, opts: RenderOptions) -> tuple[list[Page], dict]:
     try:
         opened = Image.open(io.BytesIO(data))
+        if opened.format == "JPEG":
+            _check_jpeg_data(data, *opened.size)
         img = ImageOps.exif_transpose(opened)  # phone photos carry their rotation in EXIF
         img.load()
+    except InvalidDocument:
+        raise
     except Exception as exc:
         raise InvalidDocument(f"image does not decode: {exc}") from None
     jpeg = encode_jpeg(img, opts)
@@ -123,6 +128,44 @@ def encode_jpeg(img: Image.Image, opts: RenderOptions) -> bytes:
     out = io.BytesIO()
     img.save(out, format="JPEG", quality=opts.quality, optimize=False)
     return out.getvalue()
+
+
+def _zoom(page: pymupdf.Page, dpi: int, max_dim: int) -> pymupdf.Matrix:
+    """`dpi`, lowered so the render's longest side is at most `max_dim` pixels: a 14,400 pt page
+    at 200 DPI would take 4.8 GB before the resize to `max_dim` ever ran."""
+    longest = max(page.rect.width, page.rect.height, 1.0)
+    zoom = min(dpi / 72, max_dim / longest)
+    return pymupdf.Matrix(zoom, zoom)
+
+
+# Arithmetic-coded frames (SOF9-11, 13-15) may spend less than a bit on a block.
+_ARITHMETIC_SOF = {0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+
+
+def _check_jpeg_data(data: bytes, width: int, height: int) -> None:
+    """Refuse a JPEG too short to hold the pixels its header claims.
+
+    Huffman coding spends at least one bit on every 8x8 block; when the data ends early,
+    libjpeg fills the rest with grey and Pillow reports nothing (LOAD_TRUNCATED_IMAGES or not).
+    """
+    if _frame_marker(data) in _ARITHMETIC_SOF:
+        return
+    blocks = math.ceil(width / 8) * math.ceil(height / 8)
+    if len(data) * 8 < blocks:
+        raise InvalidDocument(f"JPEG data ends before its {width}x{height} pixels (truncated)")
+
+
+def _frame_marker(data: bytes) -> int | None:
+    """The JPEG's start-of-frame marker (0xC0..0xCF but DHT, JPG, DAC), from the segment walk."""
+    i = 2
+    while i + 4 <= len(data) and data[i] == 0xFF:
+        marker = data[i + 1]
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            return marker
+        if marker == 0xDA:  # start of scan: no frame header before it
+            return None
+        i += 2 + int.from_bytes(data[i + 2:i + 4], "big")
+    return None
 
 
 def _norm(box, width: float, height: float) -> tuple[float, float, float, float]:
