@@ -211,21 +211,33 @@ def pick_vendor(layout: Layout, receipt: bool = False) -> Found | None:
 
 def _wrapped(layout: Layout, found: Found | None) -> Found | None:
     """A name printed on two lines: "SUNRISE ELECTRICAL" over "TRADING SDN BHD"."""
-    if found is None or found.row + 1 >= len(layout.rows) or LEGAL.search(found.value):
+    if found is None:
         return found
     home = [b for b in layout.rows[found.row] if b.text.strip(" ,;:-") == found.value]
-    below = [b for b in layout.rows[found.row + 1] if b.page == found.page]
-    if not home or len(below) != 1:
+    if not home:
         return found
-    line = below[0]
-    similar = line.height >= 0.8 * home[0].height and min(
-        line.bbox[2], home[0].bbox[2]) - max(line.bbox[0], home[0].bbox[0]) > 0
-    if similar and name_like(line.text) and LEGAL.search(line.text) and not (
-            ADDRESS_WORD.search(LEGAL.sub("", line.text))):
-        found.value = f"{found.value} {clean_name(line.text)}"
-        found.bbox = union([found.bbox, line.bbox])
-        found.row = line.row
+    legal = bool(LEGAL.search(found.value))
+    step = -1 if legal else 1  # the legal form ends the name: look above it, else below
+    if not 0 <= found.row + step < len(layout.rows):
+        return found
+    near = [b for b in layout.rows[found.row + step] if b.page == found.page]
+    if len(near) != 1 or not _continues(near[0], home[0]) or legal == bool(
+            LEGAL.search(near[0].text)):
+        return found
+    line = near[0]
+    parts = [clean_name(line.text), found.value][::-step]
+    found.value = " ".join(parts)
+    found.bbox = union([found.bbox, line.bbox])
+    found.row = max(found.row, line.row)  # the address starts under the last line
     return found
+
+
+def _continues(line: Block, home: Block) -> bool:
+    """`line` reads as the other half of the name in `home`: same size, same column."""
+    ratio = line.height / max(home.height, 1e-6)
+    overlap = min(line.bbox[2], home.bbox[2]) - max(line.bbox[0], home.bbox[0]) > 0
+    return (0.85 <= ratio <= 1.18 and overlap and name_like(line.text)
+            and not L.OWNER.search(line.text) and not ADDRESS_WORD.search(line.text))
 
 
 def pick_vendor_address(layout: Layout, vendor: Found | None) -> Found | None:

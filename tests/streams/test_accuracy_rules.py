@@ -1,0 +1,165 @@
+"""Issue 17's failure classes, one generated document (text layer) or text each."""
+
+from datetime import date
+
+import pytest
+
+from config.schemas import BUILTIN
+from streams.extraction.local import extract_local
+from streams.extraction.normalize import find_amounts, find_dates
+from streams.extraction.rules import plausible
+from tests.streams import docgen
+
+
+def _receipt(*rows: tuple[str, str], head: tuple[str, ...] = ("GOLDEN BAKERY",
+                                                               "12 Harbour Road",
+                                                               "Bristol BS1 4QA"),
+             name_lines: int = 1) -> dict:
+    """A narrow receipt: head lines (the name larger), then label/amount rows."""
+    items: list[docgen.Item] = [(200, 60 + 14 * i, line, 11 if i < name_lines else 9)
+                                for i, line in enumerate(head)]
+    y = 60 + 14 * len(head) + 20
+    for left, right in rows:
+        if left:
+            items.append((180, y, left, 9))
+        if right:
+            items.append((380, y, right, 9))
+        y += 14
+    pages = docgen.pages_of(docgen.make_pdf(items))
+    return extract_local(pages, BUILTIN["receipt"]).data
+
+
+ITEMS = [("Date: 14/03/2024 10:22", ""), ("Milk 1L", "2.15"), ("Bread", "3.12")]
+
+
+@pytest.mark.parametrize("text", ["100.00EUR", "Total:100.00EUR", "Total100.00", "R100.00 x"])
+def test_amounts_glued_to_codes_and_labels(text):
+    assert [v for *_, v in find_amounts(text)][:1] == ["100.00"]
+
+
+@pytest.mark.parametrize("text", ["INV2024", "A4", "PO4711"])
+def test_identifiers_are_not_amounts(text):
+    assert find_amounts(text) == []
+
+
+@pytest.mark.parametrize(("text", "iso"), [
+    ("2018-03-0714:22", "2018-03-07"), ("07/03/201814:22", "2018-03-07"),
+    ("07/03/20180012", "2018-03-07"), ("14:2207/03/2018", "2018-03-07"),
+    ("27 0ct 2017", "2017-10-27"), ("5 Ju1 2019", "2019-07-05"), ("3 N0V 2018", "2018-11-03"),
+    ("13 JUIL 2020", "2020-07-13"),
+])
+def test_dates_glued_or_misread(text, iso):
+    assert [v for *_, v in find_dates(text)] == [iso]
+
+
+def test_plausible_dates():
+    today = date(2024, 6, 1)
+    assert plausible("2024-05-30", today) and not plausible("2032-01-01", today)
+    assert not plausible("1975-01-01", today)
+
+
+def test_rounded_amount_payable_beats_the_amount_before_rounding():
+    data = _receipt(*ITEMS, ("Total", "5.27"), ("Rounding", "-0.02"), ("Total Rounded", "5.25"))
+    assert data["total"] == "5.25"
+
+
+def test_unlabelled_payable_after_rounding_is_tendered_minus_change():
+    data = _receipt(*ITEMS, ("TOTAL", "5.27"), ("ROUNDING ADJ", "-0.02"), ("CASH", "10.00"),
+                    ("CHANGE", "4.75"))
+    assert data["total"] == "5.25"
+
+
+def test_tax_included_line_is_the_tax_not_the_total():
+    data = _receipt(*ITEMS, ("Total", "5.27"), ("incl. VAT 20%", "0.88"))
+    assert (data["total"], data["tax"]) == ("5.27", "0.88")
+
+
+def test_without_a_total_label_cash_and_change_are_not_the_total():
+    data = _receipt(*ITEMS, ("", "5.27"), ("CASH", "50.00"), ("CHANGE", "44.73"))
+    assert data["total"] == "5.27"
+
+
+def test_amount_due_zero_after_payment_does_not_beat_the_total():
+    data = _receipt(*ITEMS, ("Total", "5.27"), ("Paid by card", "5.27"), ("Amount due", "0.00"))
+    assert data["total"] == "5.27"
+
+
+def test_two_currency_columns_take_the_documents_own():
+    data = _receipt(*ITEMS, ("TOTAL", "EUR 5.27    USD 5.69"))
+    assert data["total"] == "5.27"
+
+
+def test_dates_from_print_headers_and_footers_are_not_the_date():
+    head = ("Printed 02/01/2025 09:14", "GOLDEN BAKERY", "12 Harbour Road", "Bristol BS1 4QA")
+    data = _receipt(("14/03/2024 10:22", "#4411"), ("Milk 1L", "2.15"), ("TOTAL", "2.15"),
+                    ("03/02/2025 18:02  1/1", ""), head=head)
+    assert data["date"] == "2024-03-14"
+
+
+def test_a_date_years_ahead_from_a_code_is_not_the_date():
+    data = _receipt(("Date: 12/05/2091", ""), ("14/03/2024 10:22", ""), ("TOTAL", "2.15"))
+    assert data["date"] == "2024-03-14"
+
+
+def test_owned_by_company_is_not_preferred_over_the_trading_name():
+    head = ("GOLDEN BAKERY", "owned by Harbour Holdings Sdn Bhd", "12 Harbour Road",
+            "Bristol BS1 4QA")
+    data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)
+    assert data["vendor"] == "GOLDEN BAKERY"
+    assert data["vendor_address"] == "12 Harbour Road, Bristol BS1 4QA"
+
+
+def test_compound_label_word_is_not_the_vendor():
+    data = _receipt(("Merchant Number 123456789", ""), *ITEMS, ("TOTAL", "5.27"),
+                    head=("12 Harbour Road", "Bristol BS1 4QA"))
+    assert data["vendor"] != "Number" and "Milk" not in (data["vendor"] or "")
+
+
+def test_name_wrapped_on_two_lines_keeps_its_address():
+    head = ("SUNRISE ELECTRICAL", "TRADING SDN BHD", "12 Jalan Mawar", "43000 Kajang",
+            "Tel: 03-8737 1234")
+    data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head, name_lines=2)
+    assert data["vendor"] == "SUNRISE ELECTRICAL TRADING SDN BHD"
+    assert data["vendor_address"] == "12 Jalan Mawar, 43000 Kajang"
+
+
+def test_address_stops_before_phone_and_item_rows():
+    head = ("Golden Bakery GmbH", "Lindenstraße 18", "80331 München", "Telefon: 089 1234")
+    data = _receipt(*ITEMS, ("SUMME", "5.27"), head=head)
+    assert data["vendor_address"] == "Lindenstraße 18, 80331 München"
+    head = ("Golden Bakery GmbH", "Lindenstraße 18", "80331 München")
+    data = _receipt(("Milk 1L", "2.15"), ("SUMME", "2.15"), head=head)
+    assert data["vendor_address"] == "Lindenstraße 18, 80331 München"
+
+
+def _invoice(party_rows: list[docgen.Item]) -> dict:
+    items: list[docgen.Item] = [
+        (360, 60, "INVOICE", 18), (360, 100, "Invoice No: INV-2024-0042"),
+        (360, 114, "Date: 14/03/2024"), *party_rows,
+        (360, 300, "Subtotal"), (470, 300, "100.00EUR"), (360, 314, "VAT 19%"),
+        (470, 314, "19.00EUR"), (360, 328, "Total:119.00EUR"),
+    ]
+    return extract_local(docgen.pages_of(docgen.make_pdf(items)), BUILTIN["invoice"]).data
+
+
+def test_seller_and_buyer_side_by_side():
+    data = _invoice([(50, 160, "Seller:"), (300, 160, "Buyer:"),
+                     (50, 174, "Kessler & Vogt GmbH"), (300, 174, "Weber Bau AG"),
+                     (50, 188, "Am Hafen 3"), (300, 188, "Lindenstraße 18"),
+                     (50, 202, "20457 Hamburg"), (300, 202, "80331 München")])
+    assert (data["vendor"], data["customer"]) == ("Kessler & Vogt GmbH", "Weber Bau AG")
+    assert (data["subtotal"], data["tax"], data["total"]) == ("100.00", "19.00", "119.00")
+
+
+@pytest.mark.parametrize("label", ["Bill To", "Billing contact", "Customer"])
+def test_customer_label_without_colon_is_not_the_vendor(label):
+    data = _invoice([(50, 60, "Brightwater Analytics Ltd", 14), (50, 78, "12 Harbour Road"),
+                     (50, 91, "Bristol BS1 4QA"), (50, 150, "Summary", 11), (50, 166, label),
+                     (50, 180, "Harlow Medical Group Ltd"), (50, 194, "8 Mill Lane, York")])
+    assert data["vendor"] == "Brightwater Analytics Ltd"
+    assert data["customer"] == "Harlow Medical Group Ltd"
+
+
+def test_glued_legal_form():
+    data = _invoice([(50, 60, "ACMEGmbH", 14), (50, 78, "Hafenweg 4"), (50, 91, "20457 Hamburg")])
+    assert data["vendor"] == "ACME GmbH"
