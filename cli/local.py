@@ -45,6 +45,7 @@ async def extract_one(path: Path, schema_name: str, settings: Settings) -> dict:
         id=uuid.uuid4().hex, schema=schema.name, status=Status.completed,
         data=extraction.data, confidence=extraction.confidence,
         citations=extraction.citations, provider=extraction.provider, model=extraction.model,
+        checks=extraction.checks, review=extraction.review,
         timings_ms={"total": round((time.perf_counter() - started) * 1000, 1)},
         completed_at=utcnow(),
     )
@@ -65,8 +66,13 @@ async def evaluate(directory: Path, schema_name: str | None, settings: Settings)
         return future.result()
 
     loop = asyncio.get_running_loop()
+    if schema_name:
+        load_schema(schema_name)  # a bad name fails before any document is read
     try:
-        report = await asyncio.to_thread(run_eval, directory, extract, schema_name)
+        report = await asyncio.to_thread(run_eval, directory, extract, schema_name,
+                                         threshold=settings.review_confidence_threshold)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
     finally:
         await chain.aclose()
     return format_report(report)

@@ -137,7 +137,8 @@ def extract(file, schema) -> None:
 
 @main.command("eval")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False))
-@click.option("--schema", default=None, help="schema for every file (default: by folder)")
+@click.option("--schema", default=None,
+              help="schema of the files to score (default: the one each .gt.json names)")
 def eval_(directory, schema) -> None:
     """Score extraction against DIR's <file>.gt.json ground truth."""
     from cli.local import evaluate

@@ -15,6 +15,19 @@ FieldType = Literal["string", "date", "amount", "number", "integer", "currency",
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 MAX_FIELDS = 50
 MAX_DESCRIPTION = 300
+# The generic cross-field checks (streams/extraction/checks.py) and the fields each reads; a
+# schema names the ones that apply to it. Names are stable: results and consumers use them.
+CHECKS: dict[str, tuple[str, ...]] = {
+    "subtotal_plus_tax_equals_total": ("subtotal", "tax", "total"),
+    "line_items_sum_to_subtotal": ("line_items", "subtotal", "total"),
+    "quantity_times_unit_price_equals_amount": ("line_items",),
+    "tendered_minus_change_equals_total": ("total",),
+    "amounts_not_negative": (),  # every amount field, items included
+    "total_not_zero": ("total",),
+    "dates_plausible": (),  # every date field
+    "due_date_not_before_date": ("date", "due_date"),
+    "currency_matches_amounts": ("currency", "total"),
+}
 
 
 class FieldSpec(BaseModel):
@@ -36,6 +49,11 @@ class SchemaDef(BaseModel):
     name: str
     description: str = Field(default="", max_length=MAX_DESCRIPTION)
     fields: dict[str, FieldSpec]
+    checks: list[str] = Field(default_factory=list,
+                              description=f"cross-field checks to run: {', '.join(CHECKS)}")
+    review_threshold: float | None = Field(
+        default=None, ge=0.0, le=1.0,
+        description="confidence below this needs review (default REVIEW_CONFIDENCE_THRESHOLD)")
 
     @field_validator("name")
     @classmethod
@@ -53,6 +71,18 @@ class SchemaDef(BaseModel):
             if not NAME_RE.match(name):
                 raise ValueError(f"field name {name!r} must be snake_case, 1-48 characters")
         return value
+
+    @model_validator(mode="after")
+    def _known_checks(self) -> SchemaDef:
+        for rule in self.checks:
+            if rule not in CHECKS:
+                raise ValueError(f"unknown check {rule!r}; known: {', '.join(CHECKS)}")
+            wanted = CHECKS[rule]
+            if rule == "line_items_sum_to_subtotal":  # against the subtotal, else the total
+                wanted = ("line_items",) + (() if "total" in self.fields else ("subtotal",))
+            if missing := [f for f in wanted if f not in self.fields]:
+                raise ValueError(f"check {rule!r} reads fields the schema lacks: {missing}")
+        return self
 
     def json_schema(self) -> dict[str, Any]:
         """JSON Schema for LLM structured outputs: every field present, null when absent."""
@@ -118,6 +148,10 @@ INVOICE = SchemaDef(
         "total": _f("amount", "grand total to pay, tax included"),
         "line_items": _f("array", "the invoice lines", items=LINE_ITEM),
     },
+    checks=["subtotal_plus_tax_equals_total", "line_items_sum_to_subtotal",
+            "quantity_times_unit_price_equals_amount", "tendered_minus_change_equals_total",
+            "amounts_not_negative", "total_not_zero", "dates_plausible",
+            "due_date_not_before_date", "currency_matches_amounts"],
 )
 
 RECEIPT = SchemaDef(
@@ -132,6 +166,9 @@ RECEIPT = SchemaDef(
         "tax": _f("amount", "tax amount (GST/VAT)"),
         "line_items": _f("array", "the purchased items", items=LINE_ITEM),
     },
+    checks=["line_items_sum_to_subtotal", "quantity_times_unit_price_equals_amount",
+            "tendered_minus_change_equals_total", "amounts_not_negative", "total_not_zero",
+            "dates_plausible", "currency_matches_amounts"],
 )
 
 BUILTIN: dict[str, SchemaDef] = {s.name: s for s in (INVOICE, RECEIPT)}

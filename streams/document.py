@@ -10,12 +10,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from topics.models import BBox, Citation
+from topics.models import BBox, Check, Citation, Review
 
 
 class Word(BaseModel):
     text: str
     bbox: BBox
+    score: float | None = None  # OCR recognition score of the word's line; None: text layer
 
 
 class Page(BaseModel):
@@ -35,3 +36,7 @@ class Extraction(BaseModel):
     errors: dict[str, str] = Field(default_factory=dict)  # field -> why it is null
     provider: str = "local"
     model: str = "rules-v1"
+    # what the extractor knew about each value beyond its score, e.g. {"margin": 0.2}
+    evidence: dict[str, dict[str, float]] = Field(default_factory=dict)
+    checks: list[Check] = Field(default_factory=list)
+    review: Review = Field(default_factory=Review)

@@ -1,17 +1,26 @@
 """The scorer behind `doc-extractor eval DIR`, and in-process extraction of one file.
 
 A case is a document `X` with `X.gt.json` beside it (`{"fields": {...}, "accept_alternatives"}`).
-Only labelled fields are scored; each (document, field) pair is right or wrong:
+Its schema is the one `--schema` names (cases whose ground truth names another schema are
+skipped), else the one its ground truth names (`"schema"`); nothing is guessed from names.
+Only labelled fields that the schema has are scored (the others are listed as unsupported);
+each (document, field) pair is right or wrong, and `accept_alternatives` counts for any field:
 - dates: ISO equality; amounts: decimal equality; currency: ISO code equality;
 - identifiers (invoice number, VAT id): equal once case, spaces and punctuation are dropped;
 - names (vendor, customer, other strings): casefolded, punctuation and legal suffixes
-  (GmbH, B.V., Sdn Bhd, Inc...) dropped; right when one contains the other, when most tokens
-  overlap, or when the texts without spaces are near-identical (OCR often drops spaces);
+  (GmbH, B.V., Sdn Bhd, Inc...) dropped; right when one contains the other (the shorter at
+  least 5 characters and 40% of the longer, so "Co" or "Cafe" alone is not a vendor), when
+  most tokens overlap, or when the texts without spaces are near-identical (OCR drops spaces);
 - addresses: most expected tokens present (or near-identical without spaces);
 - line_items: one pair per document, right when the item count matches and every expected
   item's money value (its `amount`, else its `unit_price`) pairs off with a different predicted
   item's `amount` or `unit_price`, in any order (labellers do not agree on row order).
   Descriptions are not scored: their line breaks and extent vary too much between labellers.
+
+Every scored value keeps its confidence (0 when null). The report ends with three lines: field
+accuracy; calibration, the AUROC of confidence against right/wrong (the chance that a right
+value outranks a wrong one; 0.5 when all are right or all wrong); auto-accept, at the review
+threshold, the precision of the values at or above it and their share of all scored values.
 
 `extract_file` is the default: the pipeline's own stage functions run in process with the
 local extractor (see streams/inprocess.py).
@@ -34,11 +43,12 @@ from typing import Any
 
 import structlog
 
-from config.schemas import BUILTIN
+from config.schemas import BUILTIN, SchemaDef
 from streams.document import Extraction
 from streams.extraction.normalize import parse_amount, parse_currency, parse_date
 
 log = structlog.get_logger(__name__)
+DEFAULT_THRESHOLD = 0.9  # REVIEW_CONFIDENCE_THRESHOLD's default
 
 DOC_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png"}
 DATE_FIELDS = {"date", "due_date"}
@@ -49,6 +59,7 @@ LEGAL_SUFFIXES = re.compile(
     r"\b(sdn\s*bhd|bhd|s\s*b|gmbh|ag|kg|b\s*v|bv|n\s*v|ltd|limited|inc|incorporated|llc|plc|"
     r"corp|corporation|co|company|sarl|sas|sa|srl|spa|pvt|private|pte|pty|oy|ab|as|m)\b"
 )
+MIN_SUBSTRING = 5  # a name inside the other counts only when it is this long and 40% of it
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DECIMAL = re.compile(r"^-?\d+\.\d{2}$")
 
@@ -82,13 +93,22 @@ def _squeeze(tokens: list[str]) -> str:
 _GLUED_LEGAL = re.compile(r"(?:sdnbhd|bhd|gmbh|bv|nv|ltd|limited|inc|llc|sarl|sas|pvtltd|sb)+$")
 
 
+_OCR_DIGITS = str.maketrans("015", "ols")
+
+
+def _ocr_fold(text: str) -> str:
+    """Digits OCR reads for letters inside words ("C0." is "CO."), back to letters."""
+    return re.sub(r"\w*[^\W\d]\w*", lambda m: m.group().translate(_OCR_DIGITS), text)
+
+
 def _loose_name(predicted: str, expected: str) -> bool:
-    pred, exp = _tokens(predicted, True), _tokens(expected, True)
+    pred, exp = _tokens(_ocr_fold(predicted), True), _tokens(_ocr_fold(expected), True)
     if not pred or not exp:
         return _squeeze(_tokens(predicted)) == _squeeze(_tokens(expected)) != ""
     # OCR glues a legal form to the name ("STATIONERYSDNBHD"): drop it there too
     p, e = (_GLUED_LEGAL.sub("", _squeeze(t)) or _squeeze(t) for t in (pred, exp))
-    if p in e or e in p:
+    short, long = sorted((p, e), key=len)
+    if short in long and len(short) >= MIN_SUBSTRING and len(short) >= 0.4 * len(long):
         return True
     overlap = len(set(pred) & set(exp)) / max(len(set(pred)), len(set(exp)))
     return overlap >= 0.6 or SequenceMatcher(None, p, e).ratio() >= 0.85
@@ -132,8 +152,11 @@ def score_field(name: str, predicted: Any, expected: Any,
     """Whether `predicted` counts as right for field `name` (rules in the module docstring)."""
     if predicted is None or predicted == "" or predicted == []:
         return False
+    if isinstance(alternatives, (str, dict)):
+        alternatives = [alternatives]  # one alternative given bare
     if isinstance(expected, list):
-        return _items_match(predicted, expected)
+        return any(_items_match(predicted, want) for want in [expected, *alternatives]
+                   if isinstance(want, list))
     return any(_score_one(name, predicted, want) for want in [expected, *alternatives])
 
 
@@ -152,67 +175,137 @@ def _score_one(name: str, predicted: Any, expected: Any) -> bool:
     return _loose_name(str(predicted), want)
 
 
-def _schema_for(path: Path, gt: dict[str, Any], default: str | None) -> str:
-    if gt.get("schema") in BUILTIN:
-        return str(gt["schema"])
-    if default:
-        return default
-    return "receipt" if "receipt" in path.parent.name.casefold() else "invoice"
+def schema_of(gt: dict[str, Any], schema: str | None) -> str | None:
+    """The schema a case is scored with: `--schema`, else the one its ground truth names.
+
+    With `--schema`, a case whose ground truth names another schema is not this run's (None).
+    """
+    named = gt.get("schema")
+    if schema:
+        return schema if named in (None, schema) else None
+    return str(named) if named else None
+
+
+def _fields_of(schema: str) -> set[str] | None:
+    """The field names of a built-in schema or a schema JSON file (None if neither)."""
+    if schema in BUILTIN:
+        return set(BUILTIN[schema].fields)
+    path = Path(schema)
+    if path.is_file():
+        return set(SchemaDef.model_validate_json(path.read_bytes()).fields)
+    return None
 
 
 ExtractFn = Callable[[Path, str], Extraction]
 
 
-def _extract_timed(extract_fn: ExtractFn, path: Path, schema: str) -> tuple[dict, float]:
+def _extract_timed(extract_fn: ExtractFn, path: Path, schema: str) -> tuple[Extraction, float]:
     started = time.perf_counter()
     try:
-        data = extract_fn(path, schema).data
+        out = extract_fn(path, schema)
     except Exception as exc:  # a crash on one document scores it wrong, not the run
         log.warning("eval.extract_failed", file=path.name, error=repr(exc))
-        data = {}
-    return data, round((time.perf_counter() - started) * 1000)
+        out = Extraction(data={})
+    return out, round((time.perf_counter() - started) * 1000)
 
 
 def run_eval(directory: str | Path, extract_fn: ExtractFn | None = None,
-             schema: str | None = None, workers: int = 1) -> dict[str, Any]:
+             schema: str | None = None, workers: int = 1,
+             threshold: float = DEFAULT_THRESHOLD) -> dict[str, Any]:
     """Extract every case in `directory` and score it field by field.
 
-    With `workers` > 1 documents are extracted in that many processes (`extract_fn` must then
-    be a module-level function); each process has its own single-threaded OCR engine.
+    `schema` names the schema of every case (cases whose ground truth names another are
+    skipped); without it each ground truth must name its own. Ground-truth keys the schema
+    lacks are listed as unsupported and not scored. Each scored value keeps its confidence,
+    for the calibration (AUROC) and auto-accept figures; `threshold` is used when the
+    extraction carries no review threshold of its own. With `workers` > 1 documents are
+    extracted in that many processes (`extract_fn` must then be a module-level function).
     """
     extract_fn = extract_fn or extract_file
-    cases = load_cases(directory)
-    jobs = [(extract_fn, path, _schema_for(path, gt, schema)) for path, gt in cases]
-    if workers > 1:
+    cases, skipped = [], 0
+    for path, gt in load_cases(directory):
+        name = schema_of(gt, schema)
+        if name is None and schema is None:
+            raise ValueError(f"{path.name}: its ground truth names no schema: pass --schema")
+        if name is None:
+            skipped += 1
+            continue
+        cases.append((path, gt, name))
+    jobs = [(extract_fn, path, name) for path, _, name in cases]
+    if workers > 1 and jobs:
         ctx = multiprocessing.get_context("spawn")  # no forked ONNX Runtime thread pools
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             outputs = list(pool.map(_extract_timed, *zip(*jobs, strict=True)))
     else:
         outputs = [_extract_timed(*job) for job in jobs]
     per_field: dict[str, list[int]] = {}
+    unsupported: set[str] = set()
+    scored: list[tuple[float, bool, float]] = []  # (confidence, right, threshold) per value
     docs = []
-    for (path, gt), (data, ms) in zip(cases, outputs, strict=True):
+    for (path, gt, name), (out, ms) in zip(cases, outputs, strict=True):
+        known = _fields_of(name)
         alternatives = gt.get("accept_alternatives") or {}
+        limit = out.review.threshold if out.data else threshold
         fields = {}
-        for name, expected in (gt.get("fields") or {}).items():
-            ok = score_field(name, data.get(name), expected, alternatives.get(name, []))
-            fields[name] = {"ok": ok, "predicted": data.get(name), "expected": expected}
-            tally = per_field.setdefault(name, [0, 0])
+        for field, expected in (gt.get("fields") or {}).items():
+            if known is not None and field not in known:
+                unsupported.add(field)
+                continue
+            predicted = out.data.get(field)
+            ok = score_field(field, predicted, expected, alternatives.get(field, []))
+            conf = float(out.confidence.get(field, 0.0)) if predicted is not None else 0.0
+            fields[field] = {"ok": ok, "predicted": predicted, "expected": expected,
+                             "confidence": conf}
+            scored.append((conf, ok, limit))
+            tally = per_field.setdefault(field, [0, 0])
             tally[0] += ok
             tally[1] += 1
-        docs.append({"file": path.name, "ms": ms, "fields": fields})
+        docs.append({"file": path.name, "schema": name, "ms": ms, "fields": fields})
     correct = sum(c for c, _ in per_field.values())
     n = sum(t for _, t in per_field.values())
+    accepted = [ok for conf, ok, limit in scored if conf >= limit]
     return {"documents": docs, "per_field": per_field, "correct": correct, "n": n,
-            "accuracy": correct / n if n else 0.0}
+            "accuracy": correct / n if n else 0.0, "unsupported": sorted(unsupported),
+            "skipped": skipped,
+            "auroc": auroc([c for c, _, _ in scored], [ok for _, ok, _ in scored]),
+            "threshold": scored[0][2] if scored else threshold,
+            "precision": sum(accepted) / len(accepted) if accepted else 0.0,
+            "coverage": len(accepted) / n if n else 0.0}
+
+
+def auroc(scores: Sequence[float], labels: Sequence[bool]) -> float:
+    """P(a right value outranks a wrong one), ties half; 0.5 when either class is empty."""
+    ranked = sorted(zip(scores, labels, strict=True))
+    right = sum(labels)
+    wrong = len(labels) - right
+    if not right or not wrong:
+        return 0.5
+    # Mann-Whitney: the rank sum of the right values, ties given their mean rank
+    rank_sum, i = 0.0, 0
+    while i < len(ranked):
+        j = i
+        while j < len(ranked) and ranked[j][0] == ranked[i][0]:
+            j += 1
+        mean_rank = (i + 1 + j) / 2
+        rank_sum += mean_rank * sum(ok for _, ok in ranked[i:j])
+        i = j
+    return (rank_sum - right * (right + 1) / 2) / (right * wrong)
 
 
 def format_report(report: dict[str, Any]) -> str:
-    """A per-field table, then exactly one line `field accuracy: 0.NNN (n=N)`."""
+    """A per-field table, then `field accuracy`, `calibration` and `auto-accept` lines."""
     lines = [f"{'field':<16} {'correct':>7} {'n':>4} {'accuracy':>8}"]
     for name, (correct, n) in sorted(report["per_field"].items()):
         lines.append(f"{name:<16} {correct:>7} {n:>4} {correct / n:>8.3f}")
+    if report.get("unsupported"):
+        lines.append(f"unsupported (not in the schema, not scored): "
+                     f"{', '.join(report['unsupported'])}")
+    if report.get("skipped"):
+        lines.append(f"skipped: {report['skipped']} document(s) of another schema")
     lines.append(f"field accuracy: {report['accuracy']:.3f} (n={report['n']})")
+    lines.append(f"calibration: auroc={report['auroc']:.3f} (n={report['n']})")
+    lines.append(f"auto-accept: threshold={report['threshold']:.2f} "
+                 f"precision={report['precision']:.3f} coverage={report['coverage']:.3f}")
     return "\n".join(lines)
 
 

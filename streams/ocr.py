@@ -46,7 +46,8 @@ def _get_engine() -> Any:
         return _engine
 
 
-def _line_words(text: str, box: list[list[float]], width: float, height: float) -> list[Word]:
+def _line_words(text: str, box: list[list[float]], width: float, height: float,
+                score: float | None = None) -> list[Word]:
     """Split one OCR line into words with boxes proportional to character counts."""
     xs = [p[0] for p in box]
     ys = [p[1] for p in box]
@@ -61,7 +62,7 @@ def _line_words(text: str, box: list[list[float]], width: float, height: float) 
         pos = start + len(token)
         left = (x0 + span * start / n) / width
         right = (x0 + span * pos / n) / width
-        words.append(Word(text=token, bbox=_clamp((left, y0, right, y1))))
+        words.append(Word(text=token, bbox=_clamp((left, y0, right, y1)), score=score))
     return words
 
 
@@ -80,7 +81,7 @@ def ocr_image(data: bytes) -> tuple[list[Word], float, float]:
     words: list[Word] = []
     for box, text, score in result or []:
         if float(score) >= MIN_SCORE and text.strip():
-            words.extend(_line_words(text, box, width, height))
+            words.extend(_line_words(text, box, width, height, round(float(score), 3)))
     log.debug("ocr.done", words=len(words), ms=round((time.perf_counter() - started) * 1000))
     return words, width, height
 
@@ -133,7 +134,8 @@ def _to_region(words: list[Word], box: tuple[float, float, float, float]) -> lis
     """Map words with boxes relative to an image onto the page region the image covers."""
     x0, y0, x1, y1 = box
     return [Word(text=w.text, bbox=_clamp((x0 + w.bbox[0] * (x1 - x0), y0 + w.bbox[1] * (y1 - y0),
-                                           x0 + w.bbox[2] * (x1 - x0), y0 + w.bbox[3] * (y1 - y0))))
+                                           x0 + w.bbox[2] * (x1 - x0), y0 + w.bbox[3] * (y1 - y0))),
+                 score=w.score)
             for w in words]
 
 

@@ -14,6 +14,10 @@ Confidence, with p the extractor's own confidence (0.5 when it gave none):
     null value                                   -> 0
 so a value not in the document always scores below one that is. A list field (line items)
 gets the mean of its items' field confidences; item fields are keyed `line_items[0].amount`.
+
+What grounding saw is kept in `evidence[field]`: `found` (1 exact, 0.5 fuzzy, 0 missing; the
+mean over its items for a list) and `prior`. The calibration (calibration.py) turns that and
+the other evidence into the confidence a result finally carries.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from streams.extraction.layout import Block, build_layout, union
 from streams.extraction.normalize import CODES, find_amounts, find_currencies, find_dates
 
 DEFAULT_PRIOR = 0.5
+FOUND = {"exact": 1.0, "fuzzy": 0.5, "missing": 0.0}  # `evidence[field]["found"]`
 FUZZY_RATIO = 0.8
 TYPED = ("number", "date", "currency")  # values looked up by what they are, not as text
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -273,25 +278,32 @@ def ground(extraction: Extraction, pages: list[Page], index: Index | None = None
     index = index or Index(pages)
     confidence: dict[str, float] = {}
     citations: dict[str, list[Citation]] = {}
+    evidence = {name: dict(e) for name, e in extraction.evidence.items()}
     for name, value in extraction.data.items():
         prior = float(extraction.confidence.get(name, DEFAULT_PRIOR))
         if isinstance(value, list):
+            found: list[float] = []
             confidence[name] = _ground_items(index, name, value, prior, extraction,
-                                             confidence, citations)
+                                             confidence, citations, found)
+            if found:
+                evidence.setdefault(name, {}).update(
+                    found=round(sum(found) / len(found), 3), prior=prior)
             continue
         if value is None or name in extraction.errors:
             confidence[name] = 0.0
             continue
         quality, hits = locate(index, name, value, extraction.citations.get(name))
         confidence[name] = _confidence(quality, prior)
+        evidence.setdefault(name, {}).update(found=FOUND[quality], prior=prior)
         if hits:
             citations[name] = _citations(hits)
-    return extraction.model_copy(update={"confidence": confidence, "citations": citations})
+    return extraction.model_copy(update={"confidence": confidence, "citations": citations,
+                                         "evidence": evidence})
 
 
 def _ground_items(index: Index, name: str, items: list[Any], prior: float,
                   extraction: Extraction, confidence: dict[str, float],
-                  citations: dict[str, list[Citation]]) -> float:
+                  citations: dict[str, list[Citation]], found: list[float]) -> float:
     scores: list[float] = []
     last_row: int | None = None  # items are listed top to bottom: look below the previous one
     for n, item in enumerate(items):
@@ -308,6 +320,7 @@ def _ground_items(index: Index, name: str, items: list[Any], prior: float,
             score = _confidence(quality, float(extraction.confidence.get(full, prior)))
             confidence[full] = score
             scores.append(score)
+            found.append(FOUND[quality])
             if hits:
                 citations[full] = _citations(hits)
                 anchor = hits[0].row if anchor is None else anchor

@@ -1,7 +1,8 @@
 """Extract-stage logic shared by the agent and the in-process commands (no Kafka here).
 
 OCR scanned pages, run the provider chain, read text inside embedded images when the local
-rules found no confident vendor, then ground every value.
+rules found no confident vendor, then ground every value and assess the result (checks,
+calibrated confidence, review).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from config.schemas import SchemaDef
 from streams.document import Extraction, Page, Word
+from streams.extraction.assess import assess
 from streams.extraction.grounding import Index, ground
 from streams.extraction.local import extract_local
 from streams.ocr import ocr_image, ocr_pdf_images, words_text
@@ -36,7 +38,8 @@ def needs_image_text(extraction: Extraction, pages: list[Page]) -> bool:
 
 
 async def extract_pages(pages: list[Page], images: dict[int, bytes], schema: SchemaDef, chain,
-                        *, ocr: bool, run_cpu: RunCpu, load_pdf: LoadSource) -> Extraction:
+                        *, ocr: bool, run_cpu: RunCpu, load_pdf: LoadSource,
+                        review_threshold: float = 0.9) -> Extraction:
     if ocr:
         for page in pages:
             if page.source == "image" and not page.words and page.number in images:
@@ -50,5 +53,8 @@ async def extract_pages(pages: list[Page], images: dict[int, bytes], schema: Sch
         asking.cancel()  # a no-op once answered; a cancelled stage leaves no call running
     if ocr and needs_image_text(extraction, pages) and (pdf := await load_pdf()):
         pages = await run_cpu(ocr_pdf_images, pdf, pages)
-        return ground(extract_local(pages, schema), pages)
-    return ground(extraction, pages, index)
+        extraction, index = extract_local(pages, schema), None
+    index = index or Index(pages)
+    # checks, calibrated confidence and review: the same for every provider
+    return assess(ground(extraction, pages, index), pages, schema, threshold=review_threshold,
+                  index=index)

@@ -226,3 +226,11 @@ def corrupt(answer: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
         elif kind == "amount":
             bad[name] = "12.34 + 2.34 VAT"
     return bad
+
+
+def break_arithmetic(answer: dict[str, Any]) -> dict[str, Any]:
+    """A model that misreads the total by 10.00: well-formed, but the sums no longer agree."""
+    bad = dict(answer)
+    if bad.get("total") is not None:
+        bad["total"] = f"{Decimal(str(bad['total'])) + 10:.2f}"
+    return bad

@@ -10,6 +10,7 @@ JSON schema from the document text (see `answers.py`). Faults, per request:
     timeout    hang for `timeout_s` (past any sane client timeout)
     malformed  content that is not JSON
     invalid    schema-typed but format-violating values ("31/02/2024", "12.34 + 2.34 VAT")
+    arithmetic a valid answer whose total is 10.00 off (subtotal + tax != total)
 
 chosen from a script (`fake.script("429", "ok", api="groq")`), else a standing outage
 (`fake.outage("500", api="groq")`), else at random from the configured rates.
@@ -36,11 +37,18 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from .answers import corrupt, document_text, fill, image_text, schema_from_guide
+from .answers import (
+    break_arithmetic,
+    corrupt,
+    document_text,
+    fill,
+    image_text,
+    schema_from_guide,
+)
 
 log = structlog.get_logger(__name__)
 
-FAULTS = ("ok", "429", "500", "timeout", "malformed", "invalid")
+FAULTS = ("ok", "429", "500", "timeout", "malformed", "invalid", "arithmetic")
 LOOPBACK = "127.0.0.1"
 
 
@@ -251,6 +259,8 @@ def _chat_response(body: dict, fault: str) -> dict[str, Any]:
     answer = fill(schema, text)
     if fault == "invalid":
         answer = corrupt(answer, schema)
+    elif fault == "arithmetic":
+        answer = break_arithmetic(answer)
     content = json.dumps(answer, ensure_ascii=False)
     if fault == "malformed":
         content = content[: max(1, len(content) // 2)]

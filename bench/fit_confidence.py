@@ -1,0 +1,151 @@
+"""Fit the confidence model of streams/extraction/calibration.py on tuning documents only.
+
+    python -m bench.fit_confidence ../shared/samples/invoices:invoice \
+        ../shared/samples/receipts:receipt [GENERATED_TUNE_DIR:gt] [--out /tmp/fit.json]
+
+Each document is extracted exactly as the pipeline does (local extractor); the OCR of image
+pages is cached under ~/.cache/ai-doc-extractor/ocr by content hash, so a second run takes
+seconds. Every labelled, non-null value becomes one example: its features (the assess step
+records them in `evidence`), its kind, and whether the eval scorer calls it right. The fit is
+a logistic regression with an L2 penalty, weights kept >= 0 except the failed-check weight
+(kept <= 0), so the model stays monotone in the evidence. It prints the WEIGHTS and BIAS to
+paste into calibration.py. Never pass the folders the model is scored on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from config.schemas import BUILTIN
+from config.settings import Settings
+from stores.metrics import Metrics
+from streams.document import Extraction, Word
+from streams.evaluation import load_cases, score_field
+from streams.extraction.calibration import BIAS, FEATURES, KINDS, WEIGHTS, kind_of
+from streams.extraction.providers.chain import ProviderChain
+from streams.extraction.run import extract_pages
+from streams.inprocess import content_type_of
+from streams.ocr import ocr_image
+from streams.preprocess import RenderOptions, prepare
+
+CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "ai-doc-extractor" / "ocr"
+L2 = 0.005
+
+
+def _cached_ocr(image: bytes) -> list[Word]:
+    path = CACHE / f"{hashlib.sha256(image).hexdigest()}.json"
+    if path.is_file():
+        return [Word.model_validate(w) for w in json.loads(path.read_text())]
+    words = ocr_image(image)[0]
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps([w.model_dump() for w in words]))
+    return words
+
+
+async def extract_cached(path: Path, schema_name: str, settings: Settings,
+                         chain: ProviderChain) -> Extraction:
+    """The pipeline's extraction of `path`, with OCR output reused from the cache."""
+    opts = RenderOptions(settings.pdf_dpi, settings.max_image_dim, settings.jpeg_quality)
+    data = path.read_bytes()
+    kind = content_type_of(path)
+    pages, images = await asyncio.to_thread(prepare, data, kind, opts)
+    for page in pages:
+        if page.source == "image" and not page.words and page.number in images:
+            page.words = await asyncio.to_thread(_cached_ocr, images[page.number])
+
+    async def load_pdf() -> bytes | None:
+        return data if kind == "application/pdf" else None
+
+    return await extract_pages(pages, images, BUILTIN[schema_name], chain, ocr=True,
+                               run_cpu=asyncio.to_thread, load_pdf=load_pdf)
+
+
+async def examples(sets: list[tuple[Path, str]]) -> list[dict[str, Any]]:
+    """One row per labelled non-null value: kind, features, right or wrong."""
+    settings = Settings(_env_file=None, extraction_providers="local")  # type: ignore[call-arg]
+    chain = ProviderChain(settings, Metrics())
+    rows = []
+    for folder, named in sets:
+        for path, gt in load_cases(folder):
+            schema_name = str(gt.get("schema")) if named == "gt" else named  # mixed folders
+            schema = BUILTIN[schema_name]
+            out = await extract_cached(path, schema_name, settings, chain)
+            alternatives = gt.get("accept_alternatives") or {}
+            for name, expected in (gt.get("fields") or {}).items():
+                value = out.data.get(name)
+                if name not in schema.fields or value in (None, "", []):
+                    continue
+                ok = score_field(name, value, expected, alternatives.get(name, []))
+                x = {f: out.evidence.get(name, {}).get(f, 0.0) for f in FEATURES}
+                rows.append({"file": path.name, "field": name, "ok": ok, "x": x,
+                             "value": value, "expected": expected,
+                             "kind": kind_of(name, schema.fields[name]),
+                             "confidence": out.confidence.get(name, 0.0)})
+    await chain.aclose()
+    return rows
+
+
+def fit(rows: list[dict[str, Any]], steps: int = 50000,
+        rate: float = 1.0) -> tuple[dict[str, float], dict[str, float]]:
+    """Penalised logistic regression by projected gradient descent (weights signed)."""
+    x = np.array([[r["x"][f] for f in FEATURES] for r in rows], dtype=float)
+    k = np.array([[float(r["kind"] == kind) for kind in KINDS] for r in rows], dtype=float)
+    y = np.array([float(r["ok"]) for r in rows])
+    w = np.array([WEIGHTS[f] for f in FEATURES], dtype=float)
+    b = np.array([BIAS[kind] for kind in KINDS], dtype=float)
+    sign = np.array([-1.0 if f == "fail" else 1.0 for f in FEATURES])
+    seen = k.sum(axis=0) > 0
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-(x @ w + k @ b)))
+        err = p - y
+        w -= rate * (x.T @ err / len(y) + L2 * w)
+        b -= rate * (k.T @ err / len(y) + L2 * 0.1 * b) * seen
+        w = np.where(sign * w < 0, 0.0, w)  # monotone: evidence only ever helps (fail hurts)
+    return ({f: round(float(v), 3) for f, v in zip(FEATURES, w, strict=True)},
+            {kind: round(float(v), 3) for kind, v in zip(KINDS, b, strict=True)})
+
+
+def auroc(scores: list[float], labels: list[bool]) -> float:
+    pos = [s for s, ok in zip(scores, labels, strict=True) if ok]
+    neg = [s for s, ok in zip(scores, labels, strict=True) if not ok]
+    if not pos or not neg:
+        return math.nan
+    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
+    return wins / (len(pos) * len(neg))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("sets", nargs="+", help="FOLDER:SCHEMA (SCHEMA 'gt': each file's"
+                        " .gt.json names it), tuning folders only")
+    parser.add_argument("--out", type=Path, help="write the examples here (JSON)")
+    parser.add_argument("--rows", type=Path, help="fit these examples instead of extracting")
+    args = parser.parse_args(argv)
+    if args.rows:
+        rows = json.loads(args.rows.read_text())
+    else:
+        sets = [(Path(s.rsplit(":", 1)[0]), s.rsplit(":", 1)[1]) for s in args.sets]
+        rows = asyncio.run(examples(sets))
+    if args.out:
+        args.out.write_text(json.dumps(rows, indent=1))
+    weights, bias = fit(rows)
+    labels = [r["ok"] for r in rows]
+    before = auroc([r["confidence"] for r in rows], labels)
+    after_scores = [1 / (1 + math.exp(-(bias[r["kind"]] + sum(
+        weights[f] * r["x"][f] for f in FEATURES)))) for r in rows]
+    print(f"examples={len(rows)} right={sum(labels)} "  # noqa: T201 (a command's output)
+          f"auroc_current={before:.3f} auroc_fitted={auroc(after_scores, labels):.3f}")
+    print(f"WEIGHTS = {weights}\nBIAS = {bias}")  # noqa: T201
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""The one place every extraction (local rules and LLM answers alike) is judged before use.
+
+After grounding: run the schema's cross-field checks on the values and the page's rows,
+replace each value's confidence with the calibrated one (calibration.py), and decide what a
+person must look at. A field needs review when it has a value and its confidence is below the
+threshold (the schema's `review_threshold`, else REVIEW_CONFIDENCE_THRESHOLD), or a failed
+check names it; the document needs review when any field does. A null value has nothing to
+accept: it is reported with confidence 0 and not listed for review.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from config.schemas import SchemaDef
+from streams.document import Citation, Extraction, Page
+from streams.extraction.calibration import PLAUSIBILITY, confidence, features, kind_of, llm_prior
+from streams.extraction.checks import run_checks
+from streams.extraction.grounding import Index
+from streams.extraction.local import extract_local
+from topics.models import Check, Review
+
+
+def _has_value(value: Any) -> bool:
+    return value is not None and value != "" and value != []
+
+
+def _norm(value: Any) -> Any:
+    if isinstance(value, list):
+        return len(value)
+    try:
+        return Decimal(str(value)) if re.fullmatch(r"-?\d+(\.\d+)?", str(value)) else None
+    except InvalidOperation:
+        return None
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Whether two extractions read the same value (numbers by value, text loosely)."""
+    if not _has_value(a) or not _has_value(b):
+        return False
+    if (na := _norm(a)) is not None and (nb := _norm(b)) is not None:
+        return bool(na == nb)
+    squeeze = re.compile(r"[\W_]+")
+    return squeeze.sub("", str(a).casefold()) == squeeze.sub("", str(b).casefold())
+
+
+def ocr_score(pages: list[Page], cited: list[Citation] | None) -> float | None:
+    """Mean OCR score of the words inside the value's citations; None for a text layer."""
+    by_number = {p.number: p for p in pages}
+    scores = []
+    for citation in cited or []:
+        page = by_number.get(citation.page)
+        x0, y0, x1, y1 = citation.bbox
+        for word in page.words if page else []:
+            cx, cy = (word.bbox[0] + word.bbox[2]) / 2, (word.bbox[1] + word.bbox[3]) / 2
+            if word.score is not None and x0 <= cx <= x1 and y0 <= cy <= y1:
+                scores.append(word.score)
+    return round(sum(scores) / len(scores), 3) if scores else None
+
+
+def gate(data: dict[str, Any], conf: dict[str, float], checks: list[Check], schema: SchemaDef,
+         threshold: float) -> Review:
+    failed = {f for c in checks if not c.ok for f in c.fields}
+    fields = [name for name in schema.fields if _has_value(data.get(name)) and (
+        conf.get(name, 0.0) < threshold or name in failed)]
+    return Review(required=bool(fields), state="pending" if fields else "none", fields=fields,
+                  threshold=threshold)
+
+
+def assess(extraction: Extraction, pages: list[Page], schema: SchemaDef, *, threshold: float,
+           index: Index | None = None, today: date | None = None) -> Extraction:
+    """Checks, calibrated confidences and the review decision of a grounded extraction."""
+    index = index or Index(pages)
+    rows = [" ".join(block.text for block in row) for row in index.layout.rows]
+    data = extraction.data
+    checks = run_checks(data, schema, rows, today or date.today())
+    local = extract_local(pages, schema) if extraction.provider != "local" else None
+    conf = dict(extraction.confidence)
+    evidence = {name: dict(e) for name, e in extraction.evidence.items()}
+    for name, spec in schema.fields.items():
+        value = data.get(name)
+        if not _has_value(value) or name in extraction.errors:
+            conf[name] = 0.0
+            continue
+        seen = evidence.setdefault(name, {})
+        if local is not None:  # a model's answer: does the text layer say the same?
+            same = same_value(value, local.data.get(name))
+            seen["prior"] = llm_prior(value, local.data.get(name), same)
+            seen["margin"] = local.evidence.get(name, {}).get("margin", 0.5) if same else 0.0
+        named = [c for c in checks if name in c.fields]
+        failed = {c.rule for c in named if not c.ok}
+        agree = any(c.ok and c.rule not in PLAUSIBILITY for c in named)
+        kind = kind_of(name, spec)
+        x = features(seen, ocr_score(pages, extraction.citations.get(name)), agree, bool(failed),
+                     kind, value)
+        seen.update(x)
+        conf[name] = confidence(kind, x, failed)
+    limit = schema.review_threshold if schema.review_threshold is not None else threshold
+    review = gate(data, conf, checks, schema, limit)
+    return extraction.model_copy(update={"confidence": conf, "checks": checks, "review": review,
+                                         "evidence": evidence})

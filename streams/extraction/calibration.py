@@ -1,0 +1,123 @@
+"""Calibrated confidence: the probability that an extracted value is right, from evidence.
+
+Every non-null value is described by a few numbers in 0..1 (`features`):
+
+    found    grounding: 1 printed exactly, 0.5 only fuzzily, 0 not on the page
+    prior    the extractor's own score for the value (the local rules' label tier; for a model,
+             its agreement with the local rules on the same pages: see `llm_prior`)
+    margin   how far the chosen candidate led the best rival value (0 = a tie, 1 = no rival)
+    ocr      recognition score of the words the value was read from (1 for a text layer)
+    shape    whether the text looks like what the field holds (`shape`): a name without
+             digits or document-title words, an address with a number and no phone or
+             registration line in it; 1 for typed values (amounts, dates, codes)
+    agree    1 when a cross-field check that reads the value passed
+    fail     1 when one failed
+
+and its kind (amount, date, name, address, id, code, items). The confidence is a logistic
+model over them: sigmoid(BIAS[kind] + sum(WEIGHTS[f] * x_f)). The constants below were
+fitted by `python -m bench.fit_confidence` (penalised logistic regression) on the tuning
+documents only (../shared/samples/invoices and receipts); the documents it is scored on
+(receipts-more, generated scans) were never used to fit it. Every weight but the failing
+check's is constrained to be >= 0, so confidence never falls when evidence improves.
+
+Two rules sit on top of the model, because no amount of other evidence makes them right:
+a value named by a failed check gets at most FAILED_CAP, and one named by a failed
+plausibility check (negative amount, zero total, impossible date) at most IMPLAUSIBLE_CAP.
+Null values have confidence 0. A model's answer is scored with the same model; what differs
+is its prior (agreement with the text layer) since models give no usable score of their own.
+These LLM priors are set by hand, not fitted: there are no real model answers to fit on here.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from config.schemas import FieldSpec
+
+FEATURES = ("found", "prior", "margin", "ocr", "shape", "agree", "fail")
+KINDS = ("amount", "date", "name", "address", "id", "code", "items")
+# fitted by bench/fit_confidence.py; see the module docstring
+WEIGHTS: dict[str, float] = {"found": 2.0, "prior": 2.0, "margin": 1.0, "ocr": 2.0,
+                             "shape": 1.0, "agree": 1.0, "fail": -2.0}
+BIAS: dict[str, float] = dict.fromkeys(KINDS, -3.0)
+FAILED_CAP = 0.5
+IMPLAUSIBLE_CAP = 0.2
+PLAUSIBILITY = {"amounts_not_negative", "total_not_zero", "dates_plausible"}
+NO_MARGIN = 0.5  # a value picked without rivals being compared (positional fallbacks)
+LLM_PRIOR = {"agree": 0.9, "local_null": 0.6, "differ": 0.3}
+
+
+def kind_of(name: str, spec: FieldSpec) -> str:
+    if spec.type == "array":
+        return "items"
+    if spec.type in ("amount", "number", "integer"):
+        return "amount"
+    if spec.type == "date":
+        return "date"
+    if spec.type in ("currency", "boolean"):
+        return "code"
+    if name.endswith("address"):
+        return "address"
+    if name.endswith(("_id", "_number", "_no", "_code", "_ref", "reference")):
+        return "id"
+    return "name"
+
+
+_TITLE = re.compile(r"(?i)\b(?:tax\s*)?(?:invoice|receipt|ticket|bill|facture|rechnung|factuur|"
+                    r"quittung|bon|kassenbon|reçu|recu|cash\s*sale|order|summary)\b")
+_NOT_ADDRESS = re.compile(r"(?i)\b(?:tel|phone|fax|mobile|hp|www|http|e-?mail|gst|vat|reg|"
+                          r"co\.?\s*no|company\s*no|tax\s*id|siret|kvk|ust)\b|@|\d{6,}")
+
+
+def shape(kind: str, value: object) -> float:
+    """How much `value` looks like a value of its kind (0..1); typed values are 1."""
+    text = str(value).strip()
+    letters = sum(ch.isalpha() for ch in text)
+    digits = sum(ch.isdigit() for ch in text)
+    if kind == "name":
+        if letters < 3 or _TITLE.fullmatch(text.strip(" :.-")):
+            return 0.0
+        return 0.4 if digits else (0.7 if len(text.split()) == 1 else 1.0)
+    if kind == "address":
+        if letters < 5:
+            return 0.0
+        if _NOT_ADDRESS.search(text):
+            return 0.3
+        return 1.0 if digits and len(text.split()) >= 3 else 0.5
+    return 1.0
+
+
+def features(evidence: dict[str, float], ocr: float | None, agree: bool,
+             fail: bool, kind: str = "", value: object = None) -> dict[str, float]:
+    margin = evidence.get("margin")
+    return {
+        "shape": shape(kind, value),
+        "found": float(evidence.get("found", 0.0)),
+        "prior": min(1.0, max(0.0, float(evidence.get("prior", 0.5)))),
+        "margin": NO_MARGIN if margin is None else min(1.0, max(0.0, 2 * float(margin))),
+        "ocr": 1.0 if ocr is None else ocr,
+        "agree": float(agree),
+        "fail": float(fail),
+    }
+
+
+def probability(kind: str, x: dict[str, float]) -> float:
+    z = BIAS.get(kind, BIAS["name"]) + sum(WEIGHTS[f] * x[f] for f in FEATURES)
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def confidence(kind: str, x: dict[str, float], failed_rules: set[str]) -> float:
+    """The calibrated confidence of one value, with the caps of failed checks applied."""
+    p = probability(kind, x)
+    if failed_rules:
+        p = min(p, IMPLAUSIBLE_CAP if failed_rules & PLAUSIBILITY else FAILED_CAP)
+    return round(p, 3)
+
+
+def llm_prior(answer: Any, local: Any, same: bool) -> float:
+    """A model's prior: whether the local rules read the same value from the text layer."""
+    if same:
+        return LLM_PRIOR["agree"]
+    return LLM_PRIOR["local_null"] if local is None else LLM_PRIOR["differ"]

@@ -1,0 +1,260 @@
+"""Cross-field checks: do the extracted values agree with each other and with the page?
+
+A schema names the checks that apply to it (`SchemaDef.checks`, the names and the fields each
+reads are in `config.schemas.CHECKS`). Each check is a plain function of the clean data, the
+schema and the page's text rows; it returns one `Check`, or None when it cannot be judged
+(a value it needs is null, or the page prints nothing to compare with):
+
+    subtotal_plus_tax_equals_total           subtotal + tax = total, within rounding
+    line_items_sum_to_subtotal               the item amounts add up to the subtotal, else the
+                                             total (or the total less the tax)
+    quantity_times_unit_price_equals_amount  on every item that has all three
+    tendered_minus_change_equals_total       cash tendered and change printed on the page
+    amounts_not_negative                     unless the page says it is a credit note or refund
+    total_not_zero                           a document with a total of 0.00 is not a sale
+    dates_plausible                          after 1980, not far in the future (today + 60 days
+                                             for issue dates, + 3 years for due dates)
+    due_date_not_before_date                 the due date is on or after the issue date
+    currency_matches_amounts                 the currency printed beside the total is the one
+                                             extracted
+
+`fields` of a failed check are the values that may be wrong: gating sends them to review.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from config.schemas import CHECKS, SchemaDef
+from streams.extraction.labels import rx
+from streams.extraction.normalize import find_amounts, find_currencies
+from topics.models import Check
+
+CENT = Decimal("0.02")  # two roundings of half a cent each
+CASH_ROUNDING = Decimal("0.05")  # cash totals are rounded to 5 cents in many countries
+EARLIEST = date(1980, 1, 1)
+ISSUE_AHEAD = timedelta(days=60)
+DUE_AHEAD = timedelta(days=3 * 366)
+CREDIT_NOTE = rx("credit note", "creditnota", "credit memo", "gutschrift", "avoir", "refund",
+                 "erstattung", "remboursement", "terugbetaling", "storno", "=void")
+TENDERED = rx("cash", "tendered", "=tunai", "bargeld", "=bar", "gegeben", "espèces", "especes",
+              "contant", "=paid", "payment", "betaald", "bezahlt")
+CHANGE = rx("change", "=baki", "rückgeld", "ruckgeld", "wechselgeld", "monnaie", "rendu",
+            "wisselgeld", "terug")
+NOT_PAYMENT = rx("change due", "payment terms", "payment due", "zahlungsbedingung", "due date")
+
+Data = dict[str, Any]
+CheckFn = Callable[[Data, SchemaDef, list[str], date], Check | None]
+
+
+def money(value: Any) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def _iso(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _items(data: Data) -> list[dict[str, Any]]:
+    return [i for i in data.get("line_items") or [] if isinstance(i, dict)]
+
+
+def subtotal_plus_tax(data: Data, schema: SchemaDef, rows: list[str], today: date) -> Check | None:
+    sub, tax, total = (money(data.get(k)) for k in ("subtotal", "tax", "total"))
+    if sub is None or tax is None or total is None:
+        return None
+    ok = abs(sub + tax - total) <= CENT
+    sign = "=" if ok else "!="
+    return Check(rule="subtotal_plus_tax_equals_total", ok=ok, fields=["subtotal", "tax", "total"],
+                 detail=f"{sub} + {tax} {sign} {total}")
+
+
+def _item_amount(item: dict[str, Any]) -> Decimal | None:
+    amount = money(item.get("amount"))
+    if amount is None and (q := money(item.get("quantity"))) is not None and (
+            u := money(item.get("unit_price"))) is not None:
+        amount = q * u
+    return amount
+
+
+def items_sum(data: Data, schema: SchemaDef, rows: list[str], today: date) -> Check | None:
+    amounts = [_item_amount(i) for i in _items(data)]
+    if not amounts or None in amounts:
+        return None
+    found = sum((a for a in amounts if a is not None), Decimal(0))
+    sub, tax, total = (money(data.get(k)) for k in ("subtotal", "tax", "total"))
+    targets = {"subtotal": sub, "total": total,
+               "total less tax": total - tax if total is not None and tax is not None else None}
+    tolerance = CENT * len(amounts)
+    for name, want in targets.items():
+        if want is not None and abs(found - want) <= tolerance:
+            field = "subtotal" if name == "subtotal" else "total"
+            return Check(rule="line_items_sum_to_subtotal", ok=True, fields=["line_items", field],
+                         detail=f"items {found} = {name} {want}")
+    against = "subtotal" if sub is not None else "total"
+    want = sub if sub is not None else total
+    if want is None:
+        return None
+    return Check(rule="line_items_sum_to_subtotal", ok=False, fields=["line_items", against],
+                 detail=f"items {found} != {against} {want}")
+
+
+def quantity_times_price(data: Data, schema: SchemaDef, rows: list[str],
+                         today: date) -> Check | None:
+    judged, wrong = 0, []
+    for n, item in enumerate(_items(data), start=1):
+        q, u, a = (money(item.get(k)) for k in ("quantity", "unit_price", "amount"))
+        if q is None or u is None or a is None:
+            continue
+        judged += 1
+        if abs(q * u - a) > max(CENT, abs(a) * Decimal("0.005")):
+            wrong.append(f"line {n}: {q} x {u} != {a}")
+    if not judged:
+        return None
+    return Check(rule="quantity_times_unit_price_equals_amount", ok=not wrong,
+                 fields=["line_items"], detail="; ".join(wrong) or f"{judged} line(s) agree")
+
+
+def _row_amount(rows: list[str], label: Any) -> Decimal | None:
+    """The last amount on the last row that carries `label` (and is not a payment-terms row)."""
+    for row in reversed(rows):
+        match = label.search(row)
+        if match and not NOT_PAYMENT.search(row):
+            amounts = find_amounts(row[match.end():])
+            if amounts:
+                return money(amounts[-1][2])
+    return None
+
+
+def payment(data: Data, schema: SchemaDef, rows: list[str], today: date) -> Check | None:
+    total = money(data.get("total"))
+    if total is None:
+        return None
+    tendered, change = _row_amount(rows, TENDERED), _row_amount(rows, CHANGE)
+    if tendered is None:
+        return None
+    if change is None:  # a card payment of the exact total agrees; anything else is unclear
+        if abs(tendered - total) > CASH_ROUNDING:
+            return None
+        change = Decimal(0)
+    ok = abs(tendered - change - total) <= CASH_ROUNDING
+    sign = "=" if ok else "!="
+    return Check(rule="tendered_minus_change_equals_total", ok=ok, fields=["total"],
+                 detail=f"{tendered} - {change} {sign} {total}")
+
+
+def _amount_values(data: Data, schema: SchemaDef) -> list[tuple[str, Decimal]]:
+    out = []
+    for name, spec in schema.fields.items():
+        if spec.type == "amount" and (value := money(data.get(name))) is not None:
+            out.append((name, value))
+        elif spec.type == "array":
+            for item in data.get(name) or []:
+                for key, sub in (spec.items or {}).items():
+                    if sub.type == "amount" and isinstance(item, dict) and (
+                            value := money(item.get(key))) is not None:
+                        out.append((name, value))
+    return out
+
+
+def not_negative(data: Data, schema: SchemaDef, rows: list[str], today: date) -> Check | None:
+    values = _amount_values(data, schema)
+    if not values:
+        return None
+    negative = sorted({name for name, value in values if value < 0})
+    if negative and any(CREDIT_NOTE.search(row) for row in rows):
+        return Check(rule="amounts_not_negative", ok=True, fields=negative,
+                     detail="negative amounts on a credit note")
+    names = negative or sorted({name for name, _ in values})
+    return Check(rule="amounts_not_negative", ok=not negative, fields=names,
+                 detail=f"negative: {', '.join(negative)}" if negative else "")
+
+
+def total_not_zero(data: Data, schema: SchemaDef, rows: list[str], today: date) -> Check | None:
+    total = money(data.get("total"))
+    if total is None:
+        return None
+    return Check(rule="total_not_zero", ok=total != 0, fields=["total"],
+                 detail="total is 0.00" if total == 0 else "")
+
+
+def dates_plausible(data: Data, schema: SchemaDef, rows: list[str], today: date) -> Check | None:
+    judged, wrong = [], []
+    for name, spec in schema.fields.items():
+        if spec.type != "date" or (day := _iso(data.get(name))) is None:
+            continue
+        judged.append(name)
+        ahead = DUE_AHEAD if "due" in name or "expir" in name else ISSUE_AHEAD
+        if not EARLIEST <= day <= today + ahead:
+            wrong.append(name)
+    if not judged:
+        return None
+    return Check(rule="dates_plausible", ok=not wrong, fields=wrong or judged,
+                 detail=f"implausible: {', '.join(wrong)} (today {today})" if wrong else "")
+
+
+def due_after_issue(data: Data, schema: SchemaDef, rows: list[str], today: date) -> Check | None:
+    issued, due = _iso(data.get("date")), _iso(data.get("due_date"))
+    if issued is None or due is None:
+        return None
+    ok = due >= issued
+    return Check(rule="due_date_not_before_date", ok=ok, fields=["date", "due_date"],
+                 detail=f"{due} {'>=' if ok else '<'} {issued}")
+
+
+def currency_matches(data: Data, schema: SchemaDef, rows: list[str], today: date) -> Check | None:
+    """The currency nearest to the printed total, on its row, is the extracted currency."""
+    code, total = data.get("currency"), money(data.get("total"))
+    if not code or total is None or total == 0:
+        return None
+    beside: list[str] = []
+    for row in rows:
+        for start, end, value in find_amounts(row, spaced=True):
+            if money(value) != total:
+                continue
+            near = sorted(find_currencies(row), key=lambda c: min(abs(c[0] - end),
+                                                                  abs(start - c[1])))
+            if near:
+                beside.append(near[0][2])
+    if not beside:
+        return None
+    ok = code in beside
+    return Check(rule="currency_matches_amounts", ok=ok, fields=["currency", "total"],
+                 detail=f"{code} {'is' if ok else 'is not'} printed beside the total"
+                        + ("" if ok else f" ({beside[0]} is)"))
+
+
+RULES: dict[str, CheckFn] = {
+    "subtotal_plus_tax_equals_total": subtotal_plus_tax,
+    "line_items_sum_to_subtotal": items_sum,
+    "quantity_times_unit_price_equals_amount": quantity_times_price,
+    "tendered_minus_change_equals_total": payment,
+    "amounts_not_negative": not_negative,
+    "total_not_zero": total_not_zero,
+    "dates_plausible": dates_plausible,
+    "due_date_not_before_date": due_after_issue,
+    "currency_matches_amounts": currency_matches,
+}
+assert set(RULES) == set(CHECKS), "config.schemas.CHECKS and RULES name the same checks"
+
+
+def run_checks(data: Data, schema: SchemaDef, rows: list[str], today: date) -> list[Check]:
+    """The schema's checks that could be judged, in the schema's order."""
+    out = []
+    for rule in schema.checks:
+        check = RULES[rule](data, schema, rows, today)
+        if check is not None:
+            out.append(check)
+    return out

@@ -1,0 +1,161 @@
+"""Calibrated confidence and review gating, for the local extractor and LLM answers alike."""
+
+import asyncio
+from datetime import date
+
+import pytest
+
+from config.schemas import INVOICE, RECEIPT
+from stores.metrics import Metrics
+from streams.document import Extraction
+from streams.extraction import calibration as cal
+from streams.extraction.assess import assess, gate, same_value
+from streams.extraction.grounding import ground
+from streams.extraction.local import extract_local
+from streams.extraction.providers.chain import ProviderChain
+from streams.extraction.run import extract_pages
+from tests.fakes.fixtures import fake, fake_server, make_settings  # noqa: F401 (fixtures)
+from tests.streams import docgen
+from topics.models import Check
+
+TODAY = date(2026, 12, 6)
+# label and value in one text run, so the fake model (which reads lines) reads them right
+LLM_INVOICE = [(50, 60, "Brightwater Analytics Ltd", 16), (50, 78, "12 Harbour Road, Bristol"),
+               (380, 90, "Invoice Number: INV-2024-0193"), (380, 104, "Invoice Date: 05/03/2024"),
+               (380, 310, "Subtotal: 1,291.00 GBP"), (380, 324, "VAT: 258.20 GBP"),
+               (380, 338, "Total Due: 1,549.20 GBP")]
+BASE = {"found": 1.0, "prior": 0.75, "margin": 0.5, "ocr": 0.9, "shape": 1.0, "agree": 0.0,
+        "fail": 0.0}
+
+
+@pytest.mark.parametrize("feature", ["found", "prior", "margin", "ocr", "shape", "agree"])
+@pytest.mark.parametrize("kind", cal.KINDS)
+def test_more_evidence_never_lowers_confidence(feature, kind):
+    steps = [cal.probability(kind, BASE | {feature: v / 4}) for v in range(5)]
+    assert steps == sorted(steps)
+
+
+def test_a_failed_check_lowers_and_caps_confidence():
+    strong = BASE | {"prior": 1.0, "margin": 1.0, "ocr": 1.0, "agree": 1.0}
+    assert cal.probability("amount", strong | {"fail": 1.0}) <= cal.probability("amount", strong)
+    assert cal.confidence("amount", strong, {"subtotal_plus_tax_equals_total"}) <= cal.FAILED_CAP
+    assert cal.confidence("amount", strong, {"total_not_zero"}) <= cal.IMPLAUSIBLE_CAP
+
+
+def test_shape_of_names_and_addresses():
+    assert cal.shape("name", "Brightwater Analytics Ltd") == 1.0
+    assert cal.shape("name", "Milk 1L") < cal.shape("name", "Lotus") < 1.0
+    assert cal.shape("name", "TAX INVOICE") == 0.0
+    assert cal.shape("address", "12 Harbour Road, Bristol BS1 4QA") == 1.0
+    assert cal.shape("address", "12 Harbour Road, Tel: 03-8737 1234") < 0.5
+    assert cal.shape("amount", "-1.00") == 1.0
+
+
+def test_gate_lists_low_confidence_and_failed_check_fields_but_not_nulls():
+    data = {"total": "80.00", "tax": "12.27", "subtotal": "64.60", "vendor": "Acme",
+            "date": None}
+    conf = {"total": 0.95, "tax": 0.97, "subtotal": 0.97, "vendor": 0.6, "date": 0.0}
+    failed = Check(rule="subtotal_plus_tax_equals_total", ok=False,
+                   fields=["subtotal", "tax", "total"])
+    review = gate(data, conf, [failed], INVOICE, 0.9)
+    assert review.required and review.state == "pending" and review.threshold == 0.9
+    assert review.fields == ["vendor", "subtotal", "tax", "total"]  # schema order, no date
+    clean = gate(data, conf | {"vendor": 0.95}, [], INVOICE, 0.9)
+    assert not clean.required and clean.state == "none" and clean.fields == []
+
+
+def _extract(layout, schema=INVOICE, **kw) -> Extraction:
+    pages = docgen.pages_of(docgen.make_pdf(layout))
+    return assess(ground(extract_local(pages, schema), pages), pages, schema, today=TODAY, **kw)
+
+
+def test_a_clean_generated_invoice_needs_no_review():
+    out = _extract(docgen.invoice_en(), threshold=0.5)
+    assert all(c.ok for c in out.checks) and len(out.checks) >= 6
+    assert not out.review.required and out.review.state == "none"
+    assert all(0 <= v <= 1 for v in out.confidence.values())
+
+
+def test_printed_total_that_disagrees_with_subtotal_plus_tax_goes_to_review():
+    layout = [item if item[2] != "£1,549.20" else (*item[:2], "£1,600.00")
+              for item in docgen.invoice_en()]
+    out = _extract(layout, threshold=0.5)
+    assert out.data["total"] == "1600.00"
+    failed = [c for c in out.checks if not c.ok]
+    assert [c.rule for c in failed] == ["subtotal_plus_tax_equals_total"]
+    assert {"subtotal", "tax", "total"} <= set(out.review.fields)
+    assert out.review.required and out.review.state == "pending"
+    assert out.confidence["total"] <= cal.FAILED_CAP
+
+
+def test_implausible_values_are_never_auto_accepted():
+    layout = [(50, 60, "Brightwater Analytics Ltd", 16), (380, 90, "Invoice Number: INV-7"),
+              (380, 104, "Invoice Date: 05/03/2034"),  # eight years ahead
+              (390, 310, "Subtotal"), (490, 310, "-100.00 EUR"),
+              (390, 338, "Total Due"), (490, 338, "-100.00 EUR")]
+    pages = docgen.pages_of(docgen.make_pdf(layout))
+    answer = Extraction(data={"vendor": "Brightwater Analytics Ltd", "invoice_number": "INV-7",
+                              "date": "2034-03-05", "subtotal": "-100.00", "total": "-100.00"},
+                        provider="groq", model="m")  # read faithfully, by a model
+    # even with a threshold that accepts nearly anything
+    out = assess(ground(answer, pages), pages, INVOICE, today=TODAY, threshold=0.1)
+    for name in ("date", "total"):
+        assert name in out.review.fields and out.confidence[name] <= cal.IMPLAUSIBLE_CAP
+
+
+def test_zero_total_on_a_paid_receipt_goes_to_review():
+    layout = [item if item[2] != "RM 22.70" else (*item[:2], "RM 0.00")
+              for item in docgen.receipt()]
+    out = _extract(layout, schema=RECEIPT, threshold=0.1)
+    assert out.data["total"] == "0.00"
+    assert "total" in out.review.fields and out.confidence["total"] <= cal.IMPLAUSIBLE_CAP
+
+
+def test_schema_threshold_overrides_the_setting():
+    strict = INVOICE.model_copy(update={"review_threshold": 1.0})
+    out = _extract(docgen.invoice_en(), schema=strict, threshold=0.1)
+    assert out.review.threshold == 1.0 and out.review.required
+
+
+def test_same_value_compares_numbers_by_value_and_text_loosely():
+    assert same_value("1549.20", "1549.2") and same_value("ACME GmbH", "Acme  GmbH")
+    assert not same_value("1549.20", "1549.21") and not same_value(None, None)
+
+
+async def test_llm_answer_that_breaks_the_arithmetic_is_flagged(fake, make_settings):  # noqa: F811
+    pages = docgen.pages_of(docgen.make_pdf(LLM_INVOICE))
+    chain = ProviderChain(make_settings(extraction_providers="groq"), Metrics())
+    fake.script("arithmetic", api="groq")
+
+    async def no_pdf():
+        return None
+
+    try:
+        out = await extract_pages(pages, {}, INVOICE, chain, ocr=False,
+                                  run_cpu=asyncio.to_thread, load_pdf=no_pdf)
+    finally:
+        await chain.aclose()
+    assert out.provider == "groq" and out.data["total"] == "1559.20"  # 10.00 off the print
+    failed = {c.rule for c in out.checks if not c.ok}
+    assert "subtotal_plus_tax_equals_total" in failed
+    assert {"subtotal", "tax", "total"} <= set(out.review.fields)
+    assert out.review.required and out.review.state == "pending"
+    assert out.confidence["total"] < out.confidence["invoice_number"]
+
+
+async def test_a_faithful_llm_answer_agreeing_with_the_text_layer_scores_high(
+        fake, make_settings):  # noqa: F811
+    pages = docgen.pages_of(docgen.make_pdf(LLM_INVOICE))
+    chain = ProviderChain(make_settings(extraction_providers="groq"), Metrics())
+
+    async def no_pdf():
+        return None
+
+    try:
+        out = await extract_pages(pages, {}, INVOICE, chain, ocr=False,
+                                  run_cpu=asyncio.to_thread, load_pdf=no_pdf)
+    finally:
+        await chain.aclose()
+    assert out.provider == "groq" and out.data["total"] == "1549.20"
+    assert all(c.ok for c in out.checks if "total" in c.fields)
+    assert "total" not in out.review.fields and out.confidence["total"] >= 0.9
