@@ -22,25 +22,31 @@ export class ApiError extends Error {
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Exponential backoff with jitter, capped: a lost API is asked about every few seconds at most.
-export function backoffMs(attempt, capMs = 15000) {
-  const base = Math.min(capMs, 1000 * 2 ** Math.min(attempt, 5));
+export function backoffMs(attempt, capMs = 10000) {
+  const base = Math.min(capMs, 500 * 2 ** Math.min(attempt, 5));
   return base / 2 + Math.random() * base / 2;
 }
 
-// The tab's one rate-limit clock: after a 429 every request waits for Retry-After, so that
-// uploads and streams do not each spend a token to learn the same thing.
+// The tab's one rate-limit clock. After a 429, requests leave one at a time, Retry-After
+// apart, instead of all waking together and spending the next token to learn the same thing.
 let notBefore = 0;
+let spacing = 0;
 export async function gate() {
-  const ms = notBefore - Date.now();
-  if (ms > 0) await sleep(ms + Math.random() * 250);
+  const at = Math.max(Date.now(), notBefore);
+  if (spacing) notBefore = at + spacing;
+  if (at > Date.now()) await sleep(at - Date.now());
+}
+// A request got through: once no one is queued behind the clock, stop pacing.
+export function relax() {
+  if (Date.now() >= notBefore) spacing = 0;
 }
 
-// How long to wait after a transient error: Retry-After when the API gave one.
+// How long to wait after a transient error before the next try (which passes `gate` too).
 export function waitMs(err, attempt) {
   if (err.retryAfter != null) {
-    const ms = Math.max(1, err.retryAfter) * 1000;
-    notBefore = Math.max(notBefore, Date.now() + ms);
-    return ms;
+    spacing = Math.max(1, err.retryAfter) * 1000;
+    notBefore = Math.max(notBefore, Date.now() + spacing);
+    return 0; // the gate does the waiting, in turn
   }
   return backoffMs(attempt);
 }
@@ -76,6 +82,7 @@ export async function request(path, { method = "GET", json, signal, raw = false 
     throw new ApiError(0, "network", "the API cannot be reached");
   }
   if (!res.ok) throw await errorFrom(res);
+  relax();
   return raw ? res : res.json();
 }
 

@@ -1,6 +1,6 @@
 // Live status of documents from the SSE route, read with fetch (EventSource cannot send the key).
 // One follower per document, a few at a time (browsers allow six connections to a host).
-import { ApiError, authHeaders, errorFrom, gate, sleep, waitMs } from "./api.js";
+import { ApiError, authHeaders, errorFrom, gate, relax, sleep, waitMs } from "./api.js";
 
 const MAX_STREAMS = 3;
 const FINAL = new Set(["completed", "failed", "cancelled"]);
@@ -57,6 +57,7 @@ async function stream(id, onEvent) {
     throw new ApiError(0, "network", "the API cannot be reached");
   }
   if (!res.ok) throw await errorFrom(res);
+  relax();
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   let last = null;

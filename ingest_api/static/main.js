@@ -49,13 +49,13 @@ function drawItem(item) {
   if (item === selected) showDocument($("doc-view"), item, hooks);
 }
 
-function select(item) {
+function select(item, focus = true) {
   const previous = selected;
   selected = item;
   if (previous) drawItem(previous);
   drawItem(item);
   if (item.id && !item.result && FINAL.has(item.status)) load(item);
-  $("doc-view").focus(); // on a phone the view is below the list: bring it into sight
+  if (focus) $("doc-view").focus(); // on a phone the view is below the list: bring it into sight
 }
 
 async function load(item) {
@@ -82,7 +82,7 @@ function track(item) {
       if (result.review && result.review.state === "pending") loadQueue();
     }
   }, (err, ms) => {
-    item.note = err.status === 429 ? `rate limited; waiting ${Math.round(ms / 1000)} s` : `reconnecting in ${Math.round(ms / 1000)} s`;
+    item.note = err.status === 429 ? "rate limited; waiting its turn" : `reconnecting in ${Math.round(ms / 1000)} s`;
     drawItem(item);
   }).then(() => { item.note = ""; drawItem(item); }).catch((err) => {
     item.status = err.status === 404 ? "not_found" : "error";
@@ -108,6 +108,7 @@ async function uploadChosen(ev) {
   chosen = [];
   showChosen();
   const batch = files.map((file) => [add({ filename: file.name }), file]);
+  if (!selected) select(batch[0][0], false); // a first-time user sees their document fill in
   announce(`Uploading ${files.length} file${files.length > 1 ? "s" : ""}`);
   for (const [item, file] of batch) {
     await uploadFile(item, file, schema, () => drawItem(item));
@@ -135,7 +136,8 @@ async function loadSchemas() {
     }));
     if (schemas.has(keep)) select.value = keep;
   } catch (err) {
-    announce(`Schemas not loaded (${err.code}): ${err.message}`);
+    announce(err.status === 401 ? "Enter your API key to use the studio."
+      : `Schemas not loaded (${err.code}): ${err.message}`);
   }
 }
 

@@ -1,6 +1,6 @@
 // Uploads, one file at a time, each retried through outages and rate limits until it is
 // accepted or refused for good. XMLHttpRequest because fetch reports no upload progress.
-import { ApiError, apiKey, gate, sleep, waitMs } from "./api.js";
+import { ApiError, apiKey, gate, relax, sleep, waitMs } from "./api.js";
 
 function send(file, schema, onProgress) {
   return new Promise((resolve, reject) => {
@@ -34,6 +34,7 @@ export async function uploadFile(item, file, schema, changed) {
     try {
       await gate();
       const accepted = await send(file, schema, (p) => { item.progress = p; changed(); });
+      relax();
       Object.assign(item, { id: accepted.id, status: accepted.status, progress: 1, note: "" });
       changed();
       return;
@@ -45,7 +46,7 @@ export async function uploadFile(item, file, schema, changed) {
       }
       const ms = waitMs(err, attempt);
       item.status = "waiting";
-      item.note = err.status === 429 ? `rate limited; retrying in ${Math.round(ms / 1000)} s`
+      item.note = err.status === 429 ? "rate limited; waiting its turn"
         : `API unavailable; retrying in ${Math.round(ms / 1000)} s`;
       changed();
       await sleep(ms);

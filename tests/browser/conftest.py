@@ -27,6 +27,12 @@ KEY = "studio-key-0123456789abcdef"
 OTHER_KEY = "other-key-0123456789abcdef"  # a second tenant, who must see none of it
 
 pytestmark = pytest.mark.integration
+EXTRA_APIS = {
+    "api": {},
+    "killable": {},  # killed and restarted under the page
+    # 3 requests at once, then one a second: a few uploads and their streams must wait.
+    "limited": {"RATE_LIMIT_PER_MINUTE": "60", "RATE_LIMIT_BURST": "3"},
+}
 
 
 @pytest.fixture(scope="session")
@@ -50,14 +56,11 @@ class Stack:
     api: Proc
     worker: Proc
     logs: Path
+    extra: dict[str, tuple[Proc, str]]  # name -> (API process, base URL), for outage tests
 
     def client(self, base: str | None = None, key: str = KEY) -> httpx.Client:
         return httpx.Client(base_url=base or self.base, timeout=30, headers={"X-API-Key": key})
 
-    def start_api(self, port: int, name: str, **env: str) -> Proc:
-        """Another API process on the same topics and Redis (e.g. with other limits)."""
-        merged = settings_env(self.settings) | {k.upper(): v for k, v in env.items()}
-        return Proc(["api", "--port", str(port)], merged, self.logs / f"{name}.log").start()
 
 
 @pytest.fixture(scope="session")
@@ -75,14 +78,20 @@ def stack(kafka: str, redis_url: str, tmp_path_factory) -> Iterator[Stack]:
     logs = tmp_path_factory.mktemp("stack")
     env = settings_env(settings)
     worker = Proc(["worker"], env, logs / "worker.log").start()
-    port = free_port()
-    api = Proc(["api", "--port", str(port)], env, logs / "api.log").start()
-    base = f"http://127.0.0.1:{port}"
+    # Every API starts now, side by side: each takes seconds to import and reach Kafka.
+    apis: dict[str, tuple[Proc, str]] = {}
+    for name, extra in EXTRA_APIS.items():
+        port = free_port()
+        proc = Proc(["api", "--port", str(port)], env | extra, logs / f"{name}.log").start()
+        apis[name] = (proc, f"http://127.0.0.1:{port}")
+    api, base = apis.pop("api")
     try:
-        wait_http_ready(f"{base}/ready")
-        yield Stack(settings, base, api, worker, logs)
+        for _, url in [("api", base), *apis.values()]:
+            wait_http_ready(f"{url}/ready")
+        yield Stack(settings, base, api, worker, logs, apis)
     finally:
-        api.stop()
+        for proc, _ in [(api, base), *apis.values()]:
+            proc.stop()
         worker.stop()
         if os.environ.get("KEEP_STACK_LOGS"):
             shutil.copytree(logs, ARTIFACTS / "logs", dirs_exist_ok=True)

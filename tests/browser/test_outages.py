@@ -9,7 +9,6 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.studio import SAMPLES, files, open_studio, wait_all
-from tests.conftest import free_port, wait_http_ready
 
 pytestmark = pytest.mark.integration
 NETWORK_NOISE = re.compile(r"Failed to load resource|ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE"
@@ -18,10 +17,7 @@ NETWORK_NOISE = re.compile(r"Failed to load resource|ERR_CONNECTION_REFUSED|ERR_
 
 def test_api_killed_mid_upload_and_follow(stack, page: Page, console_errors, tmp_path,
                                           artifacts):
-    port = free_port()
-    api = stack.start_api(port, "api-killed")
-    base = f"http://127.0.0.1:{port}"
-    wait_http_ready(f"{base}/ready")
+    api, base = stack.extra["killable"]
     open_studio(page, base)
     receipt = sorted((SAMPLES / "receipts").glob("*.jpg"))[1]  # OCR: still being followed
     chosen = [str(receipt), *map(str, files(tmp_path, 3, prefix="outage"))]
@@ -41,15 +37,10 @@ def test_api_killed_mid_upload_and_follow(stack, page: Page, console_errors, tmp
     page.reload()
     wait_all(page, 4)
     assert [e for e in console_errors if not NETWORK_NOISE.search(e)] == []
-    api.stop()
 
 
 def test_rate_limit_is_waited_out(stack, page: Page, console_errors, tmp_path):
-    port = free_port()
-    # 3 requests at once, then one a second: five uploads and their streams must wait.
-    api = stack.start_api(port, "api-limited", rate_limit_per_minute="60", rate_limit_burst="3")
-    base = f"http://127.0.0.1:{port}"
-    wait_http_ready(f"{base}/ready")
+    api, base = stack.extra["limited"]  # 3 requests at once, then one a second
     open_studio(page, base)
     page.get_by_test_id("upload-input").set_input_files(
         [str(p) for p in files(tmp_path, 5, prefix="limited")])
@@ -62,7 +53,7 @@ def test_rate_limit_is_waited_out(stack, page: Page, console_errors, tmp_path):
                 if "http.access" in line and "status=202" in line]
     assert limited, "the test never met the rate limit"
     assert len(accepted) == 5  # each file once: no duplicate uploads
-    # Waiting Retry-After, not a tight loop: at most about one refused request per token.
-    assert len(limited) <= 12, len(limited)
+    # Waiting Retry-After, one request at a time, not a loop (refused hundreds of times here)
+    # nor a herd of waiters waking together (refused about twice a second: 21 before pacing).
+    assert len(limited) <= 8, len(limited)
     assert [e for e in console_errors if not NETWORK_NOISE.search(e)] == []
-    api.stop()
