@@ -65,6 +65,7 @@ def create_app(settings: Settings, *, metrics: Metrics | None = None) -> FastAPI
         "Every error is `{error: {code, message, request_id}}`.",
         lifespan=lifespan,
         docs_url=None,  # routes/pages.py serves /docs from packaged assets, not a CDN
+        redoc_url=None,  # ReDoc would load from a CDN, which the CSP (and offline) forbids
     )
     errors.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
