@@ -122,13 +122,18 @@ def _first(layout: Layout, pattern: re.Pattern[str]) -> Found | None:
     return found[0][0] if found else None
 
 
-def payment_total(layout: Layout) -> Decimal | None:
-    """Cash tendered minus change, when both are printed."""
+def _payment(layout: Layout) -> tuple[Decimal, Found] | None:
     tendered, change = _first(layout, L.TENDERED), _first(layout, L.CHANGE)
     if tendered is None or change is None:
         return None
     paid, back = Decimal(tendered.value), abs(Decimal(change.value))
-    return paid - back if paid > back else None
+    return (paid - back, tendered) if paid > back else None
+
+
+def payment_total(layout: Layout) -> Decimal | None:
+    """Cash tendered minus change, when both are printed."""
+    found = _payment(layout)
+    return found[0] if found else None
 
 
 def _rounding_steps(layout: Layout) -> list[Decimal]:
@@ -162,9 +167,12 @@ def pick_amounts(layout: Layout) -> dict[str, Found | None]:
     """Total, subtotal and tax; a consistent triple (subtotal + tax = total) wins."""
     totals, subs = total_candidates(layout), subtotal_candidates(layout)
     totals = [t for t in totals if Decimal(t.value) != 0] or totals
-    paid = payment_total(layout)
-    if not totals and paid is not None:
-        totals = _payment_found(layout, paid)
+    payment = _payment(layout)
+    paid = payment[0] if payment else None
+    if not totals and payment is not None:
+        where = payment[1]  # not printed by itself: cite the tendered amount it comes from
+        totals = _payment_found(layout, payment[0]) or [
+            Found(str(payment[0]), where.page, where.bbox, 0.35, where.row, where.label)]
     if not totals and (fallback := largest_amount(layout)):
         totals = [fallback]
     for found in totals:

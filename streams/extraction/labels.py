@@ -179,7 +179,8 @@ CUSTOMER = rx(
 )
 # A word after a party label that makes it a compound label ("Merchant Number", "Händler-ID").
 PARTY_ID_WORD = re.compile(
-    r"^\W{0,2}(?:number|no\b|nr\b|id\b|code|nummer|numéro|numero|#|tel|phone|address|adresse)",
+    r"^\W{0,2}(?:number|no(?![a-z])|nr(?![a-z])|id(?![a-z])|code|nummer|numéro|numero|#|tel|"
+    r"phone|address|adresse)",
     re.IGNORECASE,
 )
 OWNER = rx("owned by", "own by", "operated by", "managed by", "a company of", "a member of",

@@ -188,7 +188,8 @@ def _labelled_vendor(layout: Layout, block: Block, end: int) -> list[Found]:
     if name_like(rest):
         return [_candidate(block, clean_name(rest), 0.8, block.text.find(rest))]
     for other in [*layout.right_of(block)[:1], *layout.below(block)]:
-        if name_like(other.text) and not other.text.lstrip().startswith("("):
+        priced = any(_MONEY.search(b.text) for b in layout.rows[other.row])  # an item row
+        if name_like(other.text) and not other.text.lstrip().startswith("(") and not priced:
             return [_candidate(other, clean_name(other.text), 0.75)]
     return []
 
