@@ -7,7 +7,7 @@ from typing import Any, Literal
 import structlog
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from config.errors import InvalidRequest
 from ingest_api.auth import KeyRing
@@ -75,10 +75,20 @@ async def review_queue(tenant: TenantDep, edge: EdgeDep,
     return {"items": items}
 
 
-@router.post("/v1/documents/{doc_id}/review", responses=ERRORS(401, 404, 422, 429, 503))
-async def review_document(body: ReviewRequest, doc: DocumentDep, edge: EdgeDep,
-                          request: Request) -> Any:
+REVIEW_BODY = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": ReviewRequest.model_json_schema()}}}}
+
+
+@router.post("/v1/documents/{doc_id}/review", responses=ERRORS(401, 404, 422, 429, 503),
+             openapi_extra=REVIEW_BODY)
+async def review_document(doc: DocumentDep, edge: EdgeDep, request: Request) -> Any:
     """Approve the result, with corrections: stored and published as version + 1."""
+    try:  # parsed here: a body that is not JSON is a 422 like every other bad request
+        body = ReviewRequest.model_validate_json(await request.body())
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise InvalidRequest(f"{where}: {first['msg']}") from None
     if doc.status is not Status.completed:
         raise InvalidRequest(f"only a completed document can be reviewed (it is {doc.status})")
     schema = await edge.schemas.get(doc.tenant, doc.schema_name)

@@ -30,7 +30,7 @@ export function showDocument(root, item, hooks) {
       else view.edits.set(name, value);
       view.editing = null;
       delete view.errors[name];
-      if (redraw) { draw(false); focusRow(name); }
+      if (redraw) { draw(false); focusRow(name); } else updateToolbar(view.root.querySelector(".toolbar"));
     },
   };
   draw(!keepPages);
@@ -54,22 +54,30 @@ function draw(withPages) {
     root.replaceChildren(...body);
     return;
   }
-  const review = result.review || {};
-  head.append(el("span", { className: "review-state" }, `version ${result.version} · review: ${review.state || "none"}`));
-  const approve = el("button", { type: "button", className: "primary" }, view.edits.size ? `Approve with ${view.edits.size} correction${view.edits.size > 1 ? "s" : ""}` : "Approve");
+  const current = view;
+  const existing = withPages ? null : root.querySelector(".toolbar");
+  const fields = el("div", { className: "fields-pane" });
+  renderFields(fields, view);
+  if (existing && root.querySelector(".fields-pane")) {
+    // In place: a click on Approve that blurred an open edit still lands on the same button.
+    updateToolbar(existing);
+    root.querySelector(".fields-pane").replaceWith(fields);
+    window.scrollTo(0, scroll);
+    return;
+  }
+  const approve = el("button", { type: "button", className: "primary" });
   approve.dataset.testid = "approve-button";
   approve.addEventListener("click", () => approveCurrent());
   const copy = el("button", { type: "button" }, "Copy JSON");
-  copy.addEventListener("click", async () => view.hooks.announce(await copyText(json(result)) ? "JSON copied" : "Copy failed"));
+  copy.addEventListener("click", async () => current.hooks.announce(await copyText(json(current.result)) ? "JSON copied" : "Copy failed"));
   const dj = el("button", { type: "button" }, "Download JSON");
   dj.dataset.testid = "download-json";
-  dj.addEventListener("click", () => download(`${baseName(item.filename)}.json`, json(result), "application/json"));
+  dj.addEventListener("click", () => download(`${baseName(item.filename)}.json`, json(current.result), "application/json"));
   const dc = el("button", { type: "button" }, "Download CSV");
-  dc.addEventListener("click", () => download(`${baseName(item.filename)}.csv`, toCsv(result), "text/csv"));
-  head.append(approve, copy, dj, dc);
+  dc.addEventListener("click", () => download(`${baseName(item.filename)}.csv`, toCsv(current.result), "text/csv"));
+  head.append(el("span", { className: "review-state" }), approve, copy, dj, dc);
+  updateToolbar(head);
   let pages = withPages ? null : root.querySelector(".pages");
-  const fields = el("div", { className: "fields-pane" });
-  renderFields(fields, view);
   const grid = el("div", { className: "doc-grid" });
   if (!pages) {
     root.replaceChildren(head, grid);
@@ -80,6 +88,13 @@ function draw(withPages) {
   }
   grid.append(fields);
   window.scrollTo(0, scroll);
+}
+
+function updateToolbar(head) {
+  const { result, edits } = view;
+  head.querySelector(".review-state").textContent = `version ${result.version} · review: ${(result.review || {}).state || "none"}`;
+  head.querySelector("[data-testid=approve-button]").textContent = edits.size
+    ? `Approve with ${edits.size} correction${edits.size > 1 ? "s" : ""}` : "Approve";
 }
 
 const json = (result) => `${JSON.stringify(result, null, 2)}\n`;

@@ -88,7 +88,8 @@ def test_correct_and_approve_from_the_queue(stack, page: Page, console_errors, t
     assert 'review_fields_corrected_total{field="total",schema="invoice"} 1.0' in metrics
     assert 'review_fields_approved_total{field="vendor",schema="invoice"} 1.0' in metrics
     assert 2 in in_thread(_published_versions, stack.settings, doc_id)
-    audit = [line for line in stack.api.log.read_text().splitlines() if "review.audit" in line]
+    audit = [line for line in stack.api.log.read_text().splitlines()
+             if "review.audit" in line and doc_id in line]
     assert len(audit) == 1 and "fields_changed=['total']" in audit[0], audit
     assert "119.00" not in audit[0] and "studio-key" not in audit[0]
     assert [e for e in console_errors if "422" not in e] == []  # the refused date, on purpose

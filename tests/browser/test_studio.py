@@ -74,4 +74,12 @@ def test_upload_follow_and_view(stack, page: Page, console_errors, tmp_path, art
         page.get_by_test_id("download-json").click()
     saved = json.loads(Path(download.value.path()).read_text())
     assert saved["id"] == doc_id and saved["data"] == result["data"]
+    # With the mouse: Edit, type, then Approve straight away (the edit is kept on the way).
+    vendor = page.locator('[data-testid=field-row][data-field="vendor"]')
+    vendor.get_by_role("button", name="Edit vendor").click()
+    vendor.get_by_test_id("field-value").fill("ACME Widgets GmbH (corrected)")
+    page.get_by_test_id("approve-button").click()
+    expect(page.locator(".review-state")).to_have_text("version 2 · review: corrected")
+    expect(vendor.get_by_test_id("field-value")).to_have_text("ACME Widgets GmbH (corrected)")
+    expect(vendor.get_by_test_id("field-confidence")).to_have_text("1.00")
     assert console_errors == []
