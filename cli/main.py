@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -72,13 +74,23 @@ def topics_create() -> None:
     click.echo(f"created {len(created)} topic(s)" + (f": {', '.join(created)}" if created else ""))
 
 
-def _client(url: str, api_key: str | None) -> httpx.Client:
+@contextmanager
+def _client(url: str, api_key: str | None) -> Iterator[httpx.Client]:
+    """An HTTP client for the API; a refused or dropped connection is one line, not a traceback."""
     headers = {"X-API-Key": api_key} if api_key else {}
-    return httpx.Client(base_url=url, headers=headers, timeout=60)
+    try:
+        with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
+            yield client
+    except httpx.TransportError as exc:
+        reason = str(exc) or type(exc).__name__
+        raise click.ClickException(f"cannot reach the API at {url}: {reason}") from None
 
 
 def _check(response: httpx.Response) -> dict:
-    body = response.json()
+    try:
+        body = response.json()
+    except ValueError:  # not our API, or a proxy's error page
+        raise click.ClickException(f"HTTP {response.status_code} from {response.url}") from None
     if response.status_code >= 400:
         err = body.get("error", {})
         raise click.ClickException(f"{err.get('code')}: {err.get('message')}")
