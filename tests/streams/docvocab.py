@@ -93,7 +93,7 @@ NAMES = {
     "holdout": (["Northstar", "Amberline", "Crescent", "Willowbrook", "Redstone", "Seabreeze",
                  "Highfield", "Evergreen", "Moonlight", "Foxglove", "Ironbridge", "Tulip"],
                 ["Grocers", "Supplies", "Enterprise", "Kitchen", "Optics", "Textiles",
-                 "Hardware Centre", "Deli", "Print Shop", "Garden Centre"]),
+                 "Tool Centre", "Deli", "Print Shop", "Garden Centre"]),
 }
 PEOPLE = {
     "tune": ["Harlow Medical Group", "Weber Bau", "Maison Ferrand", "De Korenbloem",
