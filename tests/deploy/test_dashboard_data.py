@@ -113,6 +113,21 @@ def test_every_panel_has_data(settings, spawn, prometheus) -> None:
             if not any(not math.isnan(v) for v in values):
                 empty.append(title)
         up = client.get("/api/v1/query", params={"query": "up"}).json()["data"]["result"]
+        groups = client.get("/api/v1/rules").json()["data"]["groups"]
     assert {r["metric"]["job"]: r["value"][1] for r in up} == {"api": "1", "worker": "1"}
     assert len(_panels()) >= 12
     assert not empty, f"panels without data: {empty}"
+    # The alert rules evaluate on live series without errors (e.g. no many-to-many matches).
+    rules = [r for g in groups for r in g["rules"]]
+    assert len(rules) >= 7
+    assert all(r["health"] == "ok" for r in rules), [(r["name"], r.get("lastError")) for r in rules]
+
+    # The live expositions, with every label set the processes really use, pass promtool too.
+    promtool = shutil.which("promtool")
+    for url in (f"{base}/metrics", f"http://127.0.0.1:{metrics_port}/metrics"):
+        text = httpx.get(url, timeout=10).text
+        assert "stage_" in text or "http_request" in text
+        if promtool:
+            out = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True,
+                                 text=True, timeout=60)
+            assert out.returncode == 0, (url, out.stdout + out.stderr)

@@ -161,6 +161,22 @@ def test_cluster_id_grafana_password_and_image_tag_have_no_defaults() -> None:
     assert grafana["secrets"] == ["grafana_admin_password"]
 
 
+def test_kafka3_profile_adds_two_nodes_like_the_first() -> None:
+    services = _compose()["services"]
+    nodes = [services[n] for n in ("kafka", "kafka-2", "kafka-3")]
+    assert [n["environment"]["KAFKA_NODE_ID"] for n in nodes] == [1, 2, 3]
+    assert [n.get("profiles") for n in nodes] == [None, ["kafka3"], ["kafka3"]]
+    assert len({n["volumes"][0].split(":")[0] for n in nodes}) == 3  # a log each
+    shared = ("CLUSTER_ID", "KAFKA_CONTROLLER_QUORUM_VOTERS", "KAFKA_MIN_INSYNC_REPLICAS",
+              "KAFKA_DEFAULT_REPLICATION_FACTOR", "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR")
+    for key in shared:
+        assert len({str(n["environment"][key]) for n in nodes}) == 1, key
+    for n, name in zip(nodes, ("kafka", "kafka-2", "kafka-3"), strict=True):
+        assert n["environment"]["KAFKA_ADVERTISED_LISTENERS"] == f"PLAINTEXT://{name}:9092"
+    # topics picks the replication factor from the brokers it sees: it must wait for all three.
+    assert {"kafka", "kafka-2", "kafka-3"} <= set(services["topics"]["depends_on"])
+
+
 # --- nginx, Dockerfile -------------------------------------------------------------------------
 
 def test_nginx_config_passes_nginx_t(tmp_path: Path) -> None:
