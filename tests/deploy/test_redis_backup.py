@@ -7,6 +7,7 @@ deploy/redis/restore.sh, and started again.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import time
@@ -97,3 +98,32 @@ def test_restore_refuses_a_file_that_is_not_a_backup(server, tmp_path) -> None:
                          capture_output=True, text=True, timeout=30)
     assert out.returncode != 0
     assert (server.data / "appendonlydir").exists()  # nothing erased
+
+
+def test_local_stack_redis_restores_the_same_way(tmp_path) -> None:
+    # deploy/local/redis.sh (append-only too) with a run directory and port of this test's own.
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server not installed (.ci/run installs redis-server)")
+    port = free_port()
+    env = os.environ | {"RUN_DIR": str(tmp_path / "run"), "REDIS_PORT": str(port)}
+    script = str(ROOT / "deploy/local/redis.sh")
+
+    def redis_sh(action: str) -> None:
+        subprocess.run(["bash", script, action], env=env, check=True, timeout=60,
+                       capture_output=True)
+
+    redis_sh("start")
+    try:
+        client = redis.Redis(port=port)
+        client.set("schema:dev:po", b"kept")
+        backup = tmp_path / "local.rdb"
+        subprocess.run(["redis-cli", "-p", str(port), "--rdb", str(backup)], check=True,
+                       capture_output=True, timeout=30)
+        client.flushall()  # the accident
+        redis_sh("stop")
+        subprocess.run(["sh", str(RESTORE), str(tmp_path / "run/redis"), str(backup)],
+                       check=True, capture_output=True, timeout=30)
+        redis_sh("start")
+        assert redis.Redis(port=port).get("schema:dev:po") == b"kept"
+    finally:
+        redis_sh("stop")
