@@ -72,6 +72,19 @@ _DATE_TIME_GLUED = re.compile(
 _DATE_DIGITS_GLUED = re.compile(
     r"(?<![\d.])(?P<d>\d{1,2})(?P<s>[-./])(?P<m>\d{1,2})(?P=s)(?P<y>(?:19|20)\d\d)(?=\d)"
 )
+# ... or misreads one letter of a month name ("26 N0y 2023"): day, a near-month word, year.
+_DATE_NEAR_MONTH = re.compile(
+    r"(?<![\w])(?P<d>\d{1,2})[\s.\-/]*(?P<m>[^\W\d_][\w|!]{2,3})\.?[\s,.\-/]*"
+    r"(?P<y>(?:19|20)\d\d)(?:(?=\d{1,2}:\d\d)|(?![.,]?\d))"
+)
+
+
+def _near_month(word: str) -> int | None:
+    """The month whose name is one letter away from `word` (same first letter), if unique."""
+    key = _month_key(word)
+    near = {num for name, num in MONTH_KEYS.items() if len(name) == len(key)
+            and name[0] == key[0] and sum(a != b for a, b in zip(name, key, strict=True)) == 1}
+    return near.pop() if len(near) == 1 else None
 
 
 def _year(text: str) -> int:
@@ -95,7 +108,8 @@ def _from_match(match: re.Match[str], month_first: bool) -> str | None:
     d, m, y = groups["d"], groups["m"], groups["y"] or groups.get("yy") or ""
     year = _year(y)
     if not m.isdigit():
-        return _make_date(int(d), MONTH_KEYS[_month_key(m)], year)
+        month = MONTH_KEYS.get(_month_key(m)) or _near_month(m)
+        return _make_date(int(d), month, year) if month else None
     day, month = int(d), int(m)
     if "s" in groups and (month > 12 >= day or (month_first and day <= 12)):
         day, month = month, day  # month-first: when asked to, or when day-first is impossible
@@ -108,7 +122,7 @@ def find_dates(text: str, month_first: bool = False) -> list[tuple[int, int, str
     Numeric dates are read day-first unless `month_first` (or unless impossible).
     """
     found: list[tuple[int, int, str]] = []
-    for pattern in (*_DATE_PATTERNS, _DATE_TIME_GLUED, _DATE_DIGITS_GLUED):
+    for pattern in (*_DATE_PATTERNS, _DATE_TIME_GLUED, _DATE_DIGITS_GLUED, _DATE_NEAR_MONTH):
         for match in pattern.finditer(text):
             iso = _from_match(match, month_first)
             start, end = match.span()

@@ -46,7 +46,7 @@ def test_identifiers_are_not_amounts(text):
     ("2018-03-0714:22", "2018-03-07"), ("07/03/201814:22", "2018-03-07"),
     ("07/03/20180012", "2018-03-07"), ("14:2207/03/2018", "2018-03-07"),
     ("27 0ct 2017", "2017-10-27"), ("5 Ju1 2019", "2019-07-05"), ("3 N0V 2018", "2018-11-03"),
-    ("13 JUIL 2020", "2020-07-13"),
+    ("13 JUIL 2020", "2020-07-13"), ("Datum:26N0y202311:36", "2023-11-26"),
 ])
 def test_dates_glued_or_misread(text, iso):
     assert [v for *_, v in find_dates(text)] == [iso]
@@ -163,3 +163,10 @@ def test_customer_label_without_colon_is_not_the_vendor(label):
 def test_glued_legal_form():
     data = _invoice([(50, 60, "ACMEGmbH", 14), (50, 78, "Hafenweg 4"), (50, 91, "20457 Hamburg")])
     assert data["vendor"] == "ACME GmbH"
+
+
+def test_name_without_spaces_is_still_the_vendor_with_its_address():
+    head = ("YONGFATTENTERPRISE", "NO 7, JALAN MAWAR 3", "43000 KAJANG", "TEL: 03-8737 1234")
+    data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)
+    assert data["vendor"] == "YONGFATTENTERPRISE"
+    assert data["vendor_address"] == "NO 7, JALAN MAWAR 3, 43000 KAJANG"
