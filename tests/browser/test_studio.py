@@ -82,4 +82,8 @@ def test_upload_follow_and_view(stack, page: Page, console_errors, tmp_path, art
     expect(page.locator(".review-state")).to_have_text("version 2 · review: corrected")
     expect(vendor.get_by_test_id("field-value")).to_have_text("ACME Widgets GmbH (corrected)")
     expect(vendor.get_by_test_id("field-confidence")).to_have_text("1.00")
+    # n: the next document (the queue's first, else the list's next) opens in the view.
+    page.locator("body").focus()
+    page.keyboard.press("n")
+    expect(page.locator("#doc-view .toolbar h2")).not_to_have_text("picked-1.pdf")
     assert console_errors == []
