@@ -93,8 +93,7 @@ def test_dashboard_and_alerts_use_only_metrics_that_exist() -> None:
     exprs += [r["expr"] for g in rules["groups"] for r in g["rules"]]
     words = {"sum", "by", "rate", "increase", "histogram_quantile", "le", "max", "or", "and",
              "vector", "count", "deriv", "absent", "unless", "offset", "route", "stage", "status",
-             "outcome",
-             "provider", "code", "reason", "topic", "job", "instance"}
+             "outcome", "provider", "code", "reason", "topic", "job", "instance"}
     used = {w for e in exprs for w in re.findall(r"\b([a-z_]+)\b", re.sub(r'"[^"]*"', "", e))}
     used -= words
     unknown = sorted(n for n in used if n not in exposed | exporters and not n.startswith("__"))
