@@ -22,7 +22,7 @@ services: ## Start Kafka and Redis on loopback (no-op when running)
 	bash deploy/local/redis.sh start
 	bash deploy/local/kafka.sh start
 
-run: install services ## Kafka, Redis, API and one worker in the foreground (Ctrl-C stops)
+run: install ## Kafka, Redis, API and one worker in the foreground (Ctrl-C stops what it started)
 	bash deploy/local/procs.sh run
 
 up: install services ## The same in the background; returns once /ready is green

@@ -43,11 +43,23 @@ case "${1:-}" in
     stop_pid api "$RUN_DIR/api.pid" doc-extractor 30
     stop_pid worker "$RUN_DIR/worker.pid" doc-extractor 60 ;;  # time to finish in-flight work
   run)
+    # Kafka and Redis are started here, not by make's `services`, so we know which ones this run
+    # started: on exit it stops exactly those (Ctrl-C used to kill Redis, which handles SIGINT, and
+    # leave Kafka, which ignores it when started in the background). Servers already up stay up.
+    ours=()
+    stop_all() {
+      [[ -n ${worker:-} ]] && { kill -TERM "$worker" 2>/dev/null; wait "$worker"; }
+      for svc in "${ours[@]}"; do bash "$HERE/$svc.sh" stop || true; done
+    }
+    trap stop_all EXIT
+    for svc in redis kafka; do
+      bash "$HERE/$svc.sh" status >/dev/null 2>&1 || ours+=("$svc")
+      bash "$HERE/$svc.sh" start
+    done
     "$BIN/doc-extractor" topics create
     "$BIN/doc-extractor" worker &
     worker=$!
-    trap 'kill -TERM $worker 2>/dev/null; wait $worker' EXIT
-    echo "API on http://127.0.0.1:$API_PORT/ (docs at /docs); Ctrl-C stops the API and the worker"
+    echo "API on http://127.0.0.1:$API_PORT/ (docs at /docs); Ctrl-C stops everything this run started"
     "$BIN/doc-extractor" api --port "$API_PORT" ;;
   *) die "usage: $0 up|down|run" ;;
 esac
