@@ -30,7 +30,9 @@ export function renderFields(host, view) {
   const { result, schema } = view;
   const threshold = (result.review && result.review.threshold) || 0.9;
   const failed = (result.checks || []).filter((c) => !c.ok);
-  const needs = new Set((result.review && result.review.fields) || []);
+  const reviewed = ["approved", "corrected"].includes((result.review || {}).state);
+  // Once a person has reviewed it, the pipeline's flags are history, not a to-do.
+  const needs = new Set(reviewed ? [] : ((result.review && result.review.fields) || []));
   const types = schema ? schema.fields : {};
   const names = [...new Set([...Object.keys(types), ...Object.keys(result.data || {})])]
     .filter((n) => (types[n] ? types[n].type !== "array" : !Array.isArray(result.data[n])));
@@ -67,7 +69,7 @@ export function renderFields(host, view) {
     badge.title = conf == null ? "no confidence" : `confidence ${conf.toFixed(2)} (review below ${threshold})`;
     const flags = el("td");
     if (needs.has(name)) flags.append(el("span", { className: "flag review" }, "needs review"));
-    for (const check of failed.filter((c) => (c.fields || []).includes(name))) {
+    for (const check of reviewed ? [] : failed.filter((c) => (c.fields || []).includes(name))) {
       flags.append(el("span", { className: "flag check", title: `${check.rule}: ${check.detail || ""}` }, "check failed"));
     }
     if (edited) flags.append(el("span", { className: "flag edited" }, "edited"));
@@ -90,7 +92,8 @@ export function renderFields(host, view) {
   const head = el("thead", {}, el("tr", {}, ...["Field", "Value", "Confidence", "Flags"].map((h) => el("th", { scope: "col" }, h))));
   const table = el("table", { className: "fields" }, el("caption", { className: "visually-hidden" }, "Extracted fields"), head, body);
   if (failed.length) {
-    host.append(el("div", { className: "checks", role: "note" }, el("strong", {}, "Checks that failed:"),
+    const title = reviewed ? "Checks that failed at extraction, before the review:" : "Checks that failed:";
+    host.append(el("div", { className: `checks${reviewed ? " past" : ""}`, role: "note" }, el("strong", {}, title),
       el("ul", {}, ...failed.map((c) => el("li", {}, `${c.rule}${c.detail ? ` — ${c.detail}` : ""}`)))));
   }
   host.append(table);
