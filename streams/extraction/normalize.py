@@ -51,7 +51,8 @@ _DATE_PATTERNS = [
                r"(?:(?!\d)|(?=\d{1,2}:\d\d))"),
     re.compile(
         r"(?:(?<![\d.])|(?<=\d:\d\d))(?P<d>\d{1,2})(?P<s>[-./])(?P<m>\d{1,2})(?P=s)"
-        r"(?:(?P<y>\d{4})(?:(?=\d{1,2}:\d\d)|(?![\d.]?\d))|(?P<yy>\d{2})(?![\d.]?\d))"
+        # "14-04-2017:17" is a two-digit year glued to a time, not the year 2017
+        r"(?:(?P<y>\d{4})(?:(?=\d{1,2}:\d\d)|(?![\d.:]?\d))|(?P<yy>\d{2})(?![\d.]?\d))"
     ),
     re.compile(
         rf"(?<![\w])(?P<d>\d{{1,2}})(?:er|st|nd|rd|th)?\.?{_SEP}(?P<m>{_MONTH_ALT})\.?{_SEP}"

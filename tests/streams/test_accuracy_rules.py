@@ -47,6 +47,7 @@ def test_identifiers_are_not_amounts(text):
     ("07/03/20180012", "2018-03-07"), ("14:2207/03/2018", "2018-03-07"),
     ("27 0ct 2017", "2017-10-27"), ("5 Ju1 2019", "2019-07-05"), ("3 N0V 2018", "2018-11-03"),
     ("13 JUIL 2020", "2020-07-13"), ("Datum:26N0y202311:36", "2023-11-26"),
+    ("Date:14-04-2017:17", "2020-04-14"),
 ])
 def test_dates_glued_or_misread(text, iso):
     assert [v for *_, v in find_dates(text)] == [iso]
