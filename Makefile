@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install services run up down test lint bench clean
+.PHONY: help install services run up down test lint bench soak clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ lint: install ## ruff and mypy
 
 bench: install services ## Benchmarks; BENCH_SCALE=small finishes in a few minutes
 	$(PY) -m bench.run
+
+soak: install services ## Steady uploads for SOAK_MINUTES (10): latency, RSS, keys, lag, losses
+	SOAK_MINUTES=$(or $(SOAK_MINUTES),10) $(PY) -m bench.soak
 
 clean: ## Remove caches and local state (not the Kafka jar cache)
 	rm -rf .run .pytest_cache .mypy_cache .ruff_cache
