@@ -78,8 +78,8 @@ def invoice(rng: random.Random, pool: str, layouts: str) -> Doc:
         put((tx, 60 if layout == "A" else 60, _pick(rng, lang, "invoice"), 18))
         _customer_block(rng, doc, lang, customer, (c_street, c_town),
                         (50, 170) if layout == "A" else (50, 110))
-    _meta(rng, doc, lang, number, day, due, 360 if layout != "B" else 50, 110 if layout != "B"
-          else 210)
+    meta_at = {"A": (360, 110), "B": (50, 210), "C": (360, 50)}[layout]  # clear of the parties
+    _meta(rng, doc, lang, number, day, due, *meta_at)
     _table(rng, doc, lang, cur, 270)
     if layout == "C":
         put((50, 790, f"{name} · {street} · {town} · {_pick(rng, lang, 'vat')} {vat}", 7))
