@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, BrowserType, Playwright, sync_playwright
 
 from config.settings import Settings
 from tests.conftest import ROOT, Proc, free_port, settings_env, wait_http_ready
@@ -33,6 +34,36 @@ EXTRA_APIS = {
     # 3 requests at once, then one a second: a few uploads and their streams must wait.
     "limited": {"RATE_LIMIT_PER_MINUTE": "60", "RATE_LIMIT_BURST": "3"},
 }
+
+
+# Package scope, not pytest-playwright's session: its sync API keeps an event loop running in
+# the main thread while it is started, which the asyncio tests after this folder cannot share.
+@pytest.fixture(scope="package")
+def playwright(_pw_api_request_contexts) -> Iterator[Playwright]:
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="package")
+def browser_type(playwright: Playwright, browser_name: str) -> BrowserType:
+    return getattr(playwright, browser_name)
+
+
+@pytest.fixture(scope="package")
+def launch_browser(browser_type_launch_args, browser_type: BrowserType):
+    return lambda **kwargs: browser_type.launch(**{**browser_type_launch_args, **kwargs})
+
+
+@pytest.fixture(scope="package")
+def browser(launch_browser) -> Iterator[Browser]:
+    browser = launch_browser()
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="package")
+def browser_context_args() -> dict:
+    return {}  # no --device or --video here; the default would hold on to `playwright`
 
 
 @pytest.fixture(scope="session")
@@ -63,7 +94,7 @@ class Stack:
 
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(kafka: str, redis_url: str, tmp_path_factory) -> Iterator[Stack]:
     unique = uuid.uuid4().hex[:10]
     settings = Settings(
