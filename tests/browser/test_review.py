@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.studio import MISMATCH, files, flag_for_review, in_thread, open_studio, wait_all
+from tests.browser.test_quality import serious
 from topics import catalogue
 from topics.models import Result
 
@@ -76,6 +77,7 @@ def test_correct_and_approve_from_the_queue(stack, page: Page, console_errors, t
     expect(total.get_by_test_id("field-value")).to_have_text("119.00")
     expect(queue.locator(f'button[data-doc-id="{doc_id}"]')).to_have_count(0)
     page.screenshot(path=str(artifacts / "review-approved.png"), full_page=True)
+    assert serious(page) == []  # the desktop document view after a review, checks included
 
     with stack.client() as client:
         result = client.get(f"/v1/documents/{doc_id}").json()
