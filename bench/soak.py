@@ -38,6 +38,7 @@ RUN_DIR = Path(os.environ.get("RUN_DIR") or ROOT / ".run")  # pid files of `make
 BIN = Path(sys.executable).with_name("doc-extractor")
 MAX_IN_FLIGHT = 32  # uploads waiting for their 202; beyond it a tick is skipped, not queued
 FINAL = {"completed", "failed", "cancelled"}
+WARM_UP = 9_999_990  # a JPEG and a PDF (see make_document)
 
 
 def _env_float(name: str, default: float) -> float:
@@ -197,7 +198,7 @@ async def watch_results(stack: Stack, seen: dict[str, float], stop: asyncio.Even
 
 async def upload_one(http: httpx.AsyncClient, stack: Stack, number: int,
                      sent: dict[str, float], refused: dict[int, int]) -> None:
-    name, body, ctype = make_document(abs(number))
+    name, body, ctype = make_document(number)
     t0 = time.time()
     try:
         response = await http.post("/v1/documents", files={"file": (name, body, ctype)},
@@ -242,7 +243,7 @@ async def warm_up(http: httpx.AsyncClient, stack: Stack, seen: dict[str, float],
     """One PDF and one JPEG through the pipeline first: the worker's group join and its pool's
     OCR models are start-up costs, not steady-state latency."""
     warm: dict[str, float] = {}
-    for n in (-1, -10):
+    for n in (WARM_UP, WARM_UP + 1):  # numbers the load never reaches: not deduplicated
         refused: dict[int, int] = {}
         await upload_one(http, stack, n, warm, refused)
         if refused:
