@@ -169,7 +169,10 @@ def best(cands: list[Found], key: Callable[[Found], Any] = lambda f: 0) -> Found
     """The highest-scoring candidate; ties broken by `key` (higher wins), then reading order."""
     if not cands:
         return None
-    return max(cands, key=lambda f: (round(f.score, 3), key(f), -f.row))
+    top = max(cands, key=lambda f: (round(f.score, 3), key(f), -f.row))
+    rivals = [f.score for f in cands if f.value != top.value]
+    top.margin = round(top.score - max(rivals), 3) if rivals else 1.0  # evidence for calibration
+    return top
 
 
 def _date_excluded(label: str) -> bool:
