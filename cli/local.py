@@ -12,7 +12,7 @@ from config.schemas import BUILTIN, SchemaDef
 from config.settings import Settings
 from stores.metrics import Metrics
 from streams.inprocess import extract_file
-from topics.models import Result, Status, utcnow
+from topics.models import Result, Review, Status, utcnow
 
 
 def load_schema(name_or_path: str) -> SchemaDef:
@@ -34,6 +34,8 @@ def _chain(settings: Settings):
 
 async def extract_one(path: Path, schema_name: str, settings: Settings) -> dict:
     """The contract's result JSON for one file extracted in this process."""
+    if schema_name == "auto":
+        return await split_one(path, settings)
     schema = load_schema(schema_name)
     started = time.perf_counter()
     chain = _chain(settings)
@@ -76,3 +78,44 @@ async def evaluate(directory: Path, schema_name: str | None, settings: Settings)
     finally:
         await chain.aclose()
     return format_report(report)
+
+
+async def split_one(path: Path, settings: Settings) -> dict:
+    """`schema=auto` in this process: the parent's result with its children's beside it."""
+    from streams.split import child_id
+    from streams.split_eval import split_file
+
+    chain = _chain(settings)
+    try:
+        split, method = await split_file(path, settings, chain)
+    finally:
+        await chain.aclose()
+    parent = uuid.uuid4().hex
+    children = []
+    for part, ex in split:
+        child = Result(id=child_id(parent, part.first, part.last), schema=part.schema,
+                       status=Status.completed, parent_id=parent,
+                       page_range=(part.first, part.last), completed_at=utcnow(),
+                       data=ex.data if ex else {}, confidence=ex.confidence if ex else {},
+                       citations=ex.citations if ex else {}, checks=ex.checks if ex else [],
+                       review=ex.review if ex else Review(), pages=len(part.pages))
+        children.append(child.public() | {"classification": {
+            "confidence": part.confidence, "boundary_confidence": part.boundary_confidence,
+            "method": method}})
+    result = Result(id=parent, schema="auto", status=Status.completed, completed_at=utcnow(),
+                    children=[c["id"] for c in children])
+    return {**result.public(), "file": path.name, "children_results": children}
+
+
+async def evaluate_split(directory: Path, settings: Settings) -> str:
+    """`eval DIR --schema auto`: split accuracy, type accuracy and field accuracy per child."""
+    from streams.split_eval import format_split_report, run_split_eval
+
+    chain = _chain(settings)
+    try:
+        report = await run_split_eval(directory, settings, chain)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    finally:
+        await chain.aclose()
+    return format_split_report(report)

@@ -152,10 +152,13 @@ def extract(file, schema) -> None:
 @click.option("--schema", default=None,
               help="schema of the files to score (default: the one each .gt.json names)")
 def eval_(directory, schema) -> None:
-    """Score extraction against DIR's <file>.gt.json ground truth."""
-    from cli.local import evaluate
+    """Score extraction against DIR's <file>.gt.json ground truth (with --schema auto: the
+    split too, on ground truth that lists each part's page range and schema)."""
+    from cli.local import evaluate, evaluate_split
 
-    report = asyncio.run(evaluate(Path(directory), schema, get_settings()))
+    run = evaluate_split(Path(directory), get_settings()) if schema == "auto" else evaluate(
+        Path(directory), schema, get_settings())
+    report = asyncio.run(run)
     click.echo(report)
 
 

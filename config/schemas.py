@@ -172,3 +172,15 @@ RECEIPT = SchemaDef(
 )
 
 BUILTIN: dict[str, SchemaDef] = {s.name: s for s in (INVOICE, RECEIPT)}
+
+# `auto` is a pseudo-schema: the document is split and each part classified (streams/classify.py)
+# into a built-in, a tenant schema with a description, or OTHER (kept, not extracted).
+AUTO = SchemaDef(
+    name="auto",
+    description="Split a multi-document file and classify each part (invoice, receipt, a tenant"
+                " schema with a description, or other)",
+    fields={"document_type": _f("string", "the schema chosen for one part")},
+)
+OTHER = "other"
+PSEUDO: dict[str, SchemaDef] = {AUTO.name: AUTO}
+RESERVED = frozenset({AUTO.name, OTHER})  # names a tenant's own schema may not take

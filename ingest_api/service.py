@@ -105,7 +105,25 @@ async def erase_document(edge: Edge, doc: Result, request_id: str) -> Result:
     await edge.blobs.delete_document(doc.id)
     topic = catalogue.name(catalogue.RESULTS, edge.settings.topic_prefix)
     await edge.publisher.publish(topic, doc.id, None, {REQUEST_ID_HEADER: request_id})
+    for child in await _children(edge, doc):  # schema=auto: the parts go with their parent
+        await erase_document(edge, child, request_id)
     return cancelled
+
+
+async def _children(edge: Edge, doc: Result) -> list[Result]:
+    found = await asyncio.gather(*(edge.results.get(c) for c in doc.children or []))
+    return [child for child in found if child is not None]
+
+
+async def describe(edge: Edge, doc: Result) -> dict[str, Any]:
+    """The public result; a split document's also lists its children's states (schema=auto)."""
+    body = doc.public()
+    if doc.children:
+        body["children_status"] = [
+            {"id": c.id, "status": c.status.value, "schema": c.schema_name,
+             "page_range": c.page_range} for c in await _children(edge, doc)]
+    return body
+
 
 
 async def _remember(edge: Edge, fingerprint: str, doc_id: str) -> None:

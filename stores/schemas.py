@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from redis.asyncio import Redis
 
 from config.errors import InvalidSchema, UnknownSchema
-from config.schemas import BUILTIN, SchemaDef
+from config.schemas import BUILTIN, PSEUDO, RESERVED, SchemaDef
 
 MAX_SCHEMA_BYTES = 32 * 1024
 MAX_SCHEMAS_PER_TENANT = 100
@@ -23,8 +23,8 @@ class RedisSchemaStore:
         self.redis = redis
 
     async def get(self, tenant: str, name: str) -> SchemaDef:
-        if name in BUILTIN:
-            return BUILTIN[name]
+        if name in BUILTIN or name in PSEUDO:
+            return BUILTIN.get(name) or PSEUDO[name]
         raw = await self.redis.hget(_key(tenant), name)
         if raw is None:
             raise UnknownSchema(f"schema {name!r} is neither built in nor defined by this tenant")
@@ -33,12 +33,12 @@ class RedisSchemaStore:
     async def list(self, tenant: str) -> list[SchemaDef]:
         own = await self.redis.hgetall(_key(tenant))
         custom = [SchemaDef.model_validate_json(v) for _, v in sorted(own.items())]
-        return [*BUILTIN.values(), *custom]
+        return [*BUILTIN.values(), *PSEUDO.values(), *custom]
 
     async def put(self, tenant: str, name: str, body: bytes) -> SchemaDef:
         if len(body) > MAX_SCHEMA_BYTES:
             raise InvalidSchema(f"schema is larger than {MAX_SCHEMA_BYTES} bytes")
-        if name in BUILTIN:
+        if name in BUILTIN or name in RESERVED:
             raise InvalidSchema(f"{name!r} is a built-in schema and cannot be replaced")
         try:
             obj = json.loads(body)

@@ -35,6 +35,8 @@ class TopicSpec:
 
 
 SUBMITTED = TopicSpec("documents.submitted")
+# Prepared pages before classification: `schema=auto` documents are split there.
+PAGED = TopicSpec("documents.paged")
 PREPARED = TopicSpec("documents.prepared")
 RESULTS = TopicSpec("documents.results", retention_ms=7 * DAY_MS, compacted=True)
 
@@ -60,8 +62,11 @@ class Stage:
 
 
 PIPELINE: tuple[Stage, ...] = (
-    Stage("preprocess", SUBMITTED, Submitted, (PREPARED,),
+    Stage("preprocess", SUBMITTED, Submitted, (PAGED,),
           description="text layer, words and page renders"),
+    Stage("classify", PAGED, Prepared, (PREPARED, RESULTS),
+          description="schema=auto: split into parts and classify each (a child document per"
+                      " part; `other` parts complete unextracted); other documents pass through"),
     Stage("extract", PREPARED, Prepared, (RESULTS,),
           description="OCR, the provider chain, checks, confidence and review gating"),
     Stage("store", RESULTS, Result, (), failures=None,

@@ -11,7 +11,14 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 from config.errors import ExtractorError
 from config.schemas import SchemaDef
@@ -73,8 +80,25 @@ class Submitted(Message):
         return self
 
 
-class Prepared(Message):
-    """`documents.prepared`: page text, words and images, stored by reference."""
+class Classification(BaseModel):
+    """How sure a `schema=auto` split is: of each part's type and of its first and last page."""
+
+    confidence: float = Field(ge=0.0, le=1.0, description="the part's type (lowest page)")
+    boundary_confidence: float = Field(ge=0.0, le=1.0, description="the part's page range")
+    method: str = Field(default="local", description="local, or the provider that classified")
+
+
+class Part(BaseModel):
+    """The split fields a child of a `schema=auto` document carries (None elsewhere)."""
+
+    parent_id: str | None = Field(default=None, description="the `schema=auto` document split")
+    page_range: tuple[int, int] | None = Field(
+        default=None, description="[first, last] pages of the parent, 1-based, inclusive")
+    classification: Classification | None = None
+
+
+class Prepared(Part, Message):
+    """`documents.prepared` (and `documents.paged`): page text, words and images, by reference."""
 
     schema_def: SchemaDef
     filename: str
@@ -115,11 +139,19 @@ class Review(BaseModel):
     threshold: float = Field(default=0.9, description="confidence below this needs review")
 
 
-class Result(Message):
+# Results whose `data` is null: a split parent, and a part no schema fits (never extracted).
+NO_DATA_SCHEMAS = frozenset({"auto", "other"})
+SPLIT_FIELDS = ("children", "parent_id", "page_range", "classification")
+
+
+class Result(Part, Message):
     """`documents.results` and the result store: one record per document."""
 
     status: Status
-    data: dict[str, Any] = Field(default_factory=dict)
+    data: dict[str, Any] = Field(default_factory=dict,
+                                 description="null for schema auto (the parent) and other")
+    children: list[str] | None = Field(
+        default=None, description="schema=auto: the parts' document ids, in page order")
     confidence: dict[str, float] = Field(default_factory=dict)
     citations: dict[str, list[Citation]] = Field(default_factory=dict)
     provider: str | None = None
@@ -134,9 +166,20 @@ class Result(Message):
     created_at: datetime = Field(default_factory=utcnow)
     completed_at: datetime | None = None
 
+    @field_validator("data", mode="before")
+    @classmethod
+    def _null_data(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+    @field_serializer("data")
+    def _data_out(self, value: dict[str, Any]) -> dict[str, Any] | None:
+        return None if self.schema_name in NO_DATA_SCHEMAS else value
+
     def public(self) -> dict[str, Any]:
-        """The contract's result JSON (no tenant, no wire version)."""
-        return self.model_dump(mode="json", by_alias=True, exclude={"tenant", "schema_version"})
+        """The contract's result JSON (no tenant, no wire version; split fields when set)."""
+        unset = {name for name in SPLIT_FIELDS if getattr(self, name) is None}
+        return self.model_dump(mode="json", by_alias=True,
+                               exclude={"tenant", "schema_version", *unset})
 
 
 def failed_result(doc_id: str, err: ExtractorError, template: Result | None) -> Result:

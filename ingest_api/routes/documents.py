@@ -10,8 +10,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from ingest_api.deps import CallerDep, DocumentDep, EdgeDep
 from ingest_api.openapi import ERRORS, UPLOAD_BODY
-from ingest_api.service import Accepted, accept_upload, erase_document
-from topics.models import Result
+from ingest_api.service import Accepted, accept_upload, describe, erase_document
 
 KEEPALIVE_S = 15  # a comment line this often keeps proxies from closing a quiet stream
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
@@ -28,9 +27,9 @@ async def upload(request: Request, caller: CallerDep, edge: EdgeDep,
 
 
 @router.get("/{doc_id}", responses=ERRORS(401, 404, 429, 503))
-async def get_document(doc: DocumentDep) -> dict[str, Any]:
-    """The document's current state; its result once `completed`."""
-    return doc.public()
+async def get_document(doc: DocumentDep, edge: EdgeDep) -> dict[str, Any]:
+    """The document's current state; its result once `completed` (and its children's states)."""
+    return await describe(edge, doc)
 
 
 @router.get("/{doc_id}/events", responses=ERRORS(401, 404, 429, 503),
@@ -40,14 +39,14 @@ async def document_events(doc: DocumentDep, edge: EdgeDep):
 
     async def stream():
         async for current in edge.results.changes(doc.id, keepalive=KEEPALIVE_S):
-            yield ": keep-alive\n\n" if current is None else _sse(current)
+            yield ": keep-alive\n\n" if current is None else _sse(await describe(edge, current))
 
     return StreamingResponse(stream(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache"})
 
 
-def _sse(result: Result) -> str:
-    return f"event: status\ndata: {json.dumps(result.public())}\n\n"
+def _sse(body: dict[str, Any]) -> str:
+    return f"event: status\ndata: {json.dumps(body)}\n\n"
 
 
 @router.delete("/{doc_id}", status_code=200, responses=ERRORS(401, 404, 429, 503))

@@ -15,6 +15,7 @@ from streams.agents.preprocess import PAGES
 from streams.context import StageContext
 from streams.extraction.run import extract_pages
 from streams.runner import Incoming
+from streams.split import needs_review
 from topics import catalogue
 from topics.codec import encode
 from topics.models import Prepared, Result, Status, utcnow
@@ -26,7 +27,8 @@ STAGE = catalogue.STAGES["extract"]
 async def handle(ctx: StageContext, msg: Incoming) -> None:
     doc = decode_keyed(msg, Prepared)
     template = Result(id=doc.id, tenant=doc.tenant, schema=doc.schema_name, status=Status.queued,
-                      created_at=doc.submitted_at)
+                      created_at=doc.submitted_at, parent_id=doc.parent_id,
+                      page_range=doc.page_range, classification=doc.classification)
     # The status write and one read of every blob, overlapped: they sit on every document's path.
     keys = [doc.pages_blob, *doc.image_blobs]
     live, found = await asyncio.gather(ctx.results.advance(template, Status.extracting),
@@ -67,7 +69,9 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
         "confidence": extraction.confidence, "citations": extraction.citations,
         "provider": extraction.provider, "model": extraction.model, "pages": len(pages),
         "timings_ms": timings, "completed_at": done,
-        "error": None, "checks": extraction.checks, "review": extraction.review,
+        "error": None, "checks": extraction.checks,
+        "review": needs_review(extraction.review, doc.classification,
+                               ctx.settings.review_confidence_threshold),
     })
     # The store first: its write is the completion a waiting client sees. The topic after it,
     # marked as stored, so the store agent does not send the same record to Redis again.

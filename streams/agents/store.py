@@ -5,10 +5,13 @@ from __future__ import annotations
 import faust
 import structlog
 
-from streams.agents import decode_keyed, run_stage
+from streams.agents import decode_keyed, forward_headers, run_stage
 from streams.context import StageContext
 from streams.runner import Incoming
+from streams.split import settle
 from topics import catalogue
+from topics.catalogue import RESULTS
+from topics.codec import encode
 from topics.models import STORED_HEADER, Result, Status
 
 log = structlog.get_logger()
@@ -27,7 +30,19 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
     if result.status is not Status.failed:
         # Failed documents keep their bytes until the TTL so a DLQ replay can still run.
         await ctx.blobs.delete_document(result.id)
+    if result.parent_id and result.status.final:
+        await _settle_parent(ctx, result, msg)
     log.info("stage.done", status=result.status.value, written=written, stored_before=stored)
+
+
+async def _settle_parent(ctx: StageContext, child: Result, msg: Incoming) -> None:
+    """The last child of a `schema=auto` document to become final completes its parent."""
+    parent = await settle(ctx.results, ctx.stores.redis, child, ttl=ctx.settings.result_ttl_seconds,
+                          threshold=ctx.settings.review_confidence_threshold)
+    if parent is not None:
+        await ctx.publish(RESULTS, parent.id.encode(), encode(parent),
+                          forward_headers(msg, stored=True))
+        log.info("split.parent_completed", parent_id=parent.id)
 
 
 def register(app: faust.App, ctx: StageContext) -> None:
