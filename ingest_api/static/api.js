@@ -66,7 +66,7 @@ export async function errorFrom(res) {
 }
 
 // One request; throws ApiError (status 0 when the network failed).
-export async function request(path, { method = "GET", json, signal, raw = false } = {}) {
+export async function request(path, { method = "GET", json, signal, raw = false, cache } = {}) {
   const headers = authHeaders();
   let body;
   if (json !== undefined) {
@@ -76,7 +76,7 @@ export async function request(path, { method = "GET", json, signal, raw = false 
   let res;
   await gate();
   try {
-    res = await fetch(path, { method, headers, body, signal });
+    res = await fetch(path, { method, headers, body, signal, cache });
   } catch (err) {
     if (err.name === "AbortError") throw err;
     throw new ApiError(0, "network", "the API cannot be reached");

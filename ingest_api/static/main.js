@@ -127,7 +127,8 @@ function showChosen() {
 
 async function loadSchemas() {
   try {
-    const body = await persistent("/v1/schemas");
+    // Asked again on each visit: a schema the tenant just defined must be in the list.
+    const body = await persistent("/v1/schemas", { cache: "no-cache" });
     const select = $("schema-select");
     const keep = select.value;
     select.replaceChildren(...body.schemas.map((s) => {

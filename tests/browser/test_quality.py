@@ -54,7 +54,12 @@ def test_receipt_on_a_phone_is_accessible(stack, browser: Browser, artifacts):
 
 
 def test_error_file_is_shown_clearly(stack, page: Page, tmp_path, artifacts):
+    with stack.client() as client:  # the tenant's own schema is offered too
+        client.put("/v1/schemas/purchase_order", json={
+            "description": "A purchase order", "fields": {"po_number": {"type": "string"}}})
     open_studio(page, stack.base)
+    expect(page.get_by_test_id("schema-select").locator("option[value=purchase_order]")
+           ).to_have_count(1)
     bad = tmp_path / "notes.pdf"
     bad.write_text("this is not a PDF at all, just text pretending\n" * 20)
     page.get_by_test_id("upload-input").set_input_files(str(bad))
