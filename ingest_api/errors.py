@@ -83,6 +83,8 @@ def install(app: FastAPI) -> None:
             return _ours(request, cause)
         if isinstance(cause, ClientDisconnect):
             raise cause
+        if exc.status_code == 400 and cause is not None:  # e.g. a JSON body that is not UTF-8
+            return error_response(request, 422, "invalid_request", f"body: {exc.detail}")
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = allowed_methods(request)

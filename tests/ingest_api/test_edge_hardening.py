@@ -130,3 +130,17 @@ async def test_405_says_which_methods_are_allowed(api_settings, method, path, al
     assert response.status_code == 405
     assert response.headers["Allow"] == allowed
     assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+async def test_a_json_body_that_does_not_decode_is_422_invalid_request(api_settings):
+    app = create_app(api_settings)
+
+    @app.post("/echo")
+    async def echo(body: dict) -> dict:
+        return body
+
+    async with running(app), client_from(app) as http:
+        response = await http.post("/echo", content=b'{"data": "\xff\xfe"}',
+                                   headers={"Content-Type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "invalid_request"
