@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -22,18 +23,14 @@ MISMATCH = ["ACME Widgets GmbH", "Hauptstrasse 1, 10115 Berlin", "",
 
 
 def files(tmp_path: Path, count: int, lines=None, prefix="invoice") -> list[Path]:
+    """`count` invoices, each with its own number (identical bytes would be deduplicated)."""
     out = []
     for i in range(count):
         path = tmp_path / f"{prefix}-{i + 1}.pdf"
-        text = [line.replace("INV-1001", f"INV-{3000 + i}") for line in (lines or [])] or None
-        data = invoice_pdf(text or [f"Invoice Number: INV-{4000 + i}", *_base_lines()[1:]])
-        path.write_bytes(data)
+        text = [re.sub(r"INV-\d+", f"INV-{4000 + i}", line) for line in (lines or INVOICE_LINES)]
+        path.write_bytes(invoice_pdf(text))
         out.append(path)
     return out
-
-
-def _base_lines() -> list[str]:
-    return [line for line in INVOICE_LINES if not line.startswith("Invoice Number")]
 
 
 def open_studio(page: Page, base: str) -> None:
