@@ -94,8 +94,9 @@ def assess(extraction: Extraction, pages: list[Page], schema: SchemaDef, *, thre
         failed = {c.rule for c in named if not c.ok}
         agree = any(c.ok and c.rule not in PLAUSIBILITY for c in named)
         kind = kind_of(name, spec)
-        x = features(seen, ocr_score(pages, extraction.citations.get(name)), agree, bool(failed),
-                     kind, value)
+        cited = extraction.citations.get(name)
+        x = features(seen, ocr_score(pages, cited), agree, bool(failed), kind, value,
+                     cited[0].bbox[1] if cited else None)
         seen.update(x)
         conf[name] = confidence(kind, x, failed)
     limit = schema.review_threshold if schema.review_threshold is not None else threshold

@@ -10,6 +10,8 @@ Every non-null value is described by a few numbers in 0..1 (`features`):
     shape    whether the text looks like what the field holds (`shape`): a name without
              digits or document-title words, an address with a number and no phone or
              registration line in it; 1 for typed values (amounts, dates, codes)
+    top      for names: printed in the top third of its page (a shop's name heads its
+             receipt; item lines below it are not names); 1 for other kinds
     agree    1 when a cross-field check that reads the value passed
     fail     1 when one failed
 
@@ -36,12 +38,13 @@ from typing import Any
 
 from config.schemas import FieldSpec
 
-FEATURES = ("found", "prior", "margin", "ocr", "shape", "agree", "fail")
+FEATURES = ("found", "prior", "margin", "ocr", "shape", "top", "agree", "fail")
 KINDS = ("amount", "date", "name", "address", "id", "code", "items")
 # fitted by bench/fit_confidence.py; see the module docstring
-WEIGHTS: dict[str, float] = {"found": 2.0, "prior": 2.0, "margin": 1.0, "ocr": 2.0,
-                             "shape": 1.0, "agree": 1.0, "fail": -2.0}
-BIAS: dict[str, float] = dict.fromkeys(KINDS, -3.0)
+WEIGHTS: dict[str, float] = {"found": 0.717, "prior": 0.347, "margin": 0.764, "ocr": 0.606,
+                             "shape": 0.714, "top": 0.738, "agree": 0.286, "fail": -0.075}
+BIAS: dict[str, float] = {"amount": 1.174, "date": 1.19, "name": 0.876, "address": 1.46,
+                          "id": 0.053, "code": 1.322, "items": 0.105}
 FAILED_CAP = 0.5
 IMPLAUSIBLE_CAP = 0.2
 PLAUSIBILITY = {"amounts_not_negative", "total_not_zero", "dates_plausible"}
@@ -90,10 +93,13 @@ def shape(kind: str, value: object) -> float:
 
 
 def features(evidence: dict[str, float], ocr: float | None, agree: bool,
-             fail: bool, kind: str = "", value: object = None) -> dict[str, float]:
+             fail: bool, kind: str = "", value: object = None,
+             y: float | None = None) -> dict[str, float]:
+    """The model's inputs for one value; `y` is the top of its first citation (0..1)."""
     margin = evidence.get("margin")
     return {
         "shape": shape(kind, value),
+        "top": 1.0 if kind != "name" or y is None else max(0.0, 1.0 - 3.0 * y),
         "found": float(evidence.get("found", 0.0)),
         "prior": min(1.0, max(0.0, float(evidence.get("prior", 0.5)))),
         "margin": NO_MARGIN if margin is None else min(1.0, max(0.0, 2 * float(margin))),

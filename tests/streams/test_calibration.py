@@ -24,11 +24,11 @@ LLM_INVOICE = [(50, 60, "Brightwater Analytics Ltd", 16), (50, 78, "12 Harbour R
                (380, 90, "Invoice Number: INV-2024-0193"), (380, 104, "Invoice Date: 05/03/2024"),
                (380, 310, "Subtotal: 1,291.00 GBP"), (380, 324, "VAT: 258.20 GBP"),
                (380, 338, "Total Due: 1,549.20 GBP")]
-BASE = {"found": 1.0, "prior": 0.75, "margin": 0.5, "ocr": 0.9, "shape": 1.0, "agree": 0.0,
-        "fail": 0.0}
+BASE = {"found": 1.0, "prior": 0.75, "margin": 0.5, "ocr": 0.9, "shape": 1.0, "top": 1.0,
+        "agree": 0.0, "fail": 0.0}
 
 
-@pytest.mark.parametrize("feature", ["found", "prior", "margin", "ocr", "shape", "agree"])
+@pytest.mark.parametrize("feature", [f for f in cal.FEATURES if f != "fail"])
 @pytest.mark.parametrize("kind", cal.KINDS)
 def test_more_evidence_never_lowers_confidence(feature, kind):
     steps = [cal.probability(kind, BASE | {feature: v / 4}) for v in range(5)]
