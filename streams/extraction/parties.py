@@ -35,21 +35,7 @@ _NOT_NAME = L.rx(
     "quotation", "=cash", "=table", "cashier", "welcome", "thank", "=no", "=gst",
     "summary", "details", "=guest", "account", "=slip",
 )
-ADDRESS_STOP = L.rx(
-    "=tel", "telephone", "phone", "=fax", "=gst", "vat", "=btw", "=tva", "=ust", "email",
-    "e-mail", "www", "http", "@", "invoice", "receipt", "=tax", "=date", "cashier", "=kvk",
-    "telefon", "=tél", "=beleg", "kassenbon", "=ticket", "kassabon", "factuur", "rechnung",
-    "facture", "=bon",
-    "iban", "=bic", "swift", "=hrb", "=abn", "=tin", "handelsregister", "registergericht",
-)
-MAX_ADDRESS_WORDS = 14
-_MONEY = re.compile(r"(?<![\d.,/-])\d{1,4}[.,]\d{2}(?![\d.,/-])")  # a price, not a postcode
-_GLUED_STOP = re.compile(r"invoice|receipt|cashier|tel[:.]|gst\s*(?:id|reg|no)", re.IGNORECASE)
-ADDRESS_SKIP = re.compile(
-    r"^\W*[(（][^)）]*[)）]\W*$|co[mn]pany\s*(?:reg|no)|co[.\s-]*reg|reg(?:istration)?\s*no|formerly|"
-    r"licensee",
-    re.IGNORECASE,
-)
+MONEY = re.compile(r"(?<![\d.,/-])\d{1,4}[.,]\d{2}(?![\d.,/-])")  # a price, not a postcode
 ADDRESS_WORD = re.compile(
     r"\d|\b(?:jalan|jln|lot|taman|tmn|kawasan|bandar|level|floor|block|plaza|lorong|"
     r"persiaran|kampung|seksyen|street|st|road|rd|avenue|ave|lane|blvd|drive|suite|unit|"
@@ -188,7 +174,7 @@ def _labelled_vendor(layout: Layout, block: Block, end: int) -> list[Found]:
     if name_like(rest):
         return [_candidate(block, clean_name(rest), 0.8, block.text.find(rest))]
     for other in [*layout.right_of(block)[:1], *layout.below(block)]:
-        priced = any(_MONEY.search(b.text) for b in layout.rows[other.row])  # an item row
+        priced = any(MONEY.search(b.text) for b in layout.rows[other.row])  # an item row
         if name_like(other.text) and not other.text.lstrip().startswith("(") and not priced:
             return [_candidate(other, clean_name(other.text), 0.75)]
     return []
@@ -239,63 +225,6 @@ def _continues(line: Block, home: Block) -> bool:
     overlap = min(line.bbox[2], home.bbox[2]) - max(line.bbox[0], home.bbox[0]) > 0
     return (0.85 <= ratio <= 1.18 and overlap and name_like(line.text)
             and not L.OWNER.search(line.text) and not ADDRESS_WORD.search(line.text))
-
-
-def pick_vendor_address(layout: Layout, vendor: Found | None) -> Found | None:
-    """Lines under the vendor's name (or after it on its line) that read like an address."""
-    if vendor is None:
-        return None
-    row = layout.rows[vendor.row]
-    home = next((b for b in row if b.bbox[0] - 1e-6 <= vendor.bbox[0] <= b.bbox[2]), row[0])
-    return _address_after_name(home, vendor.value) or _address_below(layout, home)
-
-
-def _address_after_name(home: Block, name: str) -> Found | None:
-    """The rest of the name's line: "ACME AG - Hafenweg 4 - 20457 Hamburg"."""
-    at = home.text.find(name)
-    rest = home.text[at + len(name):].strip(" ,;:-–|") if at >= 0 else ""
-    words = re.sub(r"[(（][^)）]*[)）]?", "", rest)  # registration numbers are not addresses
-    if len(re.findall(r"[^\W\d_]", words)) < 3 or not ADDRESS_WORD.search(rest) or _stop(rest):
-        return None
-    text = re.sub(r"\s+[-–|]\s+", ", ", rest)
-    return Found(text, home.page, home.span_bbox(len(home.text) - len(rest), len(home.text)),
-                 0.6, home.row)
-
-
-def _address_below(layout: Layout, home: Block) -> Found | None:
-    """Up to five address-like lines under the name, before phone/tax-id/title lines."""
-    lines: list[Block] = []
-    prev, skipped = home, 0
-    for row in layout.rows[home.row + 1: home.row + 9]:
-        over = [b for b in row if b.page == home.page
-                and min(b.bbox[2], home.bbox[2]) - max(b.bbox[0], home.bbox[0]) > 0]
-        if not over:
-            continue
-        other = over[0]
-        if other.bbox[1] - prev.bbox[3] > 2.5 * max(prev.height, 0.005) or len(lines) >= 5:
-            break
-        prev = other
-        if _stop(other.text):
-            skipped += 1
-            if lines or skipped > 2:  # a tax-id line may sit between a shop's name and address
-                break
-            continue
-        if len(other.text.split()) > MAX_ADDRESS_WORDS or other.row in layout.table_rows or any(
-                _MONEY.search(b.text) for b in row):
-            break  # running text or an item row, not an address block
-        if not ADDRESS_SKIP.search(other.text) and not find_dates(other.text):
-            lines.append(other)
-    while lines and not ADDRESS_WORD.search(lines[0].text):
-        lines.pop(0)
-    if not lines:
-        return None
-    text = ", ".join(b.text.strip(" ,") for b in lines)
-    return Found(text, home.page, union([b.bbox for b in lines]), 0.55, lines[0].row)
-
-
-def _stop(text: str) -> bool:
-    """Lines that end an address block (OCR glues words, so some match anywhere)."""
-    return bool(ADDRESS_STOP.search(text) or _GLUED_STOP.search(text))
 
 
 _FIELD_WORD = re.compile(r"^\W*(?:address|adresse|adres|anschrift|name|details)\b\W*",

@@ -1,0 +1,88 @@
+"""The vendor's address: the lines under its name (or the rest of the name's line).
+
+An address block ends at a phone, tax-id, web or title line, at a line with a price (an item
+row), at running text and at a wide vertical gap; registration numbers and dates inside it
+are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+
+from streams.extraction import labels as L
+from streams.extraction.layout import Block, Layout, union
+from streams.extraction.normalize import find_dates
+from streams.extraction.parties import ADDRESS_WORD, MONEY
+from streams.extraction.rules import Found
+
+ADDRESS_STOP = L.rx(
+    "=tel", "telephone", "phone", "=fax", "=gst", "vat", "=btw", "=tva", "=ust", "email",
+    "e-mail", "www", "http", "@", "invoice", "receipt", "=tax", "=date", "cashier", "=kvk",
+    "telefon", "=tél", "=beleg", "kassenbon", "=ticket", "kassabon", "factuur", "rechnung",
+    "facture", "=bon",
+    "iban", "=bic", "swift", "=hrb", "=abn", "=tin", "handelsregister", "registergericht",
+)
+MAX_ADDRESS_WORDS = 14
+_GLUED_STOP = re.compile(r"invoice|receipt|cashier|tel[:.]|gst\s*(?:id|reg|no)", re.IGNORECASE)
+ADDRESS_SKIP = re.compile(
+    r"^\W*[(（][^)）]*[)）]\W*$|co[mn]pany\s*(?:reg|no)|co[.\s-]*reg|reg(?:istration)?\s*no|formerly|"
+    r"licensee",
+    re.IGNORECASE,
+)
+
+
+def pick_vendor_address(layout: Layout, vendor: Found | None) -> Found | None:
+    """Lines under the vendor's name (or after it on its line) that read like an address."""
+    if vendor is None:
+        return None
+    row = layout.rows[vendor.row]
+    home = next((b for b in row if b.bbox[0] - 1e-6 <= vendor.bbox[0] <= b.bbox[2]), row[0])
+    return _address_after_name(home, vendor.value) or _address_below(layout, home)
+
+
+def _address_after_name(home: Block, name: str) -> Found | None:
+    """The rest of the name's line: "ACME AG - Hafenweg 4 - 20457 Hamburg"."""
+    at = home.text.find(name)
+    rest = home.text[at + len(name):].strip(" ,;:-–|") if at >= 0 else ""
+    words = re.sub(r"[(（][^)）]*[)）]?", "", rest)  # registration numbers are not addresses
+    if len(re.findall(r"[^\W\d_]", words)) < 3 or not ADDRESS_WORD.search(rest) or _stop(rest):
+        return None
+    text = re.sub(r"\s+[-–|]\s+", ", ", rest)
+    return Found(text, home.page, home.span_bbox(len(home.text) - len(rest), len(home.text)),
+                 0.6, home.row)
+
+
+def _address_below(layout: Layout, home: Block) -> Found | None:
+    """Up to five address-like lines under the name, before phone/tax-id/title lines."""
+    lines: list[Block] = []
+    prev, skipped = home, 0
+    for row in layout.rows[home.row + 1: home.row + 9]:
+        over = [b for b in row if b.page == home.page
+                and min(b.bbox[2], home.bbox[2]) - max(b.bbox[0], home.bbox[0]) > 0]
+        if not over:
+            continue
+        other = over[0]
+        if other.bbox[1] - prev.bbox[3] > 2.5 * max(prev.height, 0.005) or len(lines) >= 5:
+            break
+        prev = other
+        if _stop(other.text):
+            skipped += 1
+            if lines or skipped > 2:  # a tax-id line may sit between a shop's name and address
+                break
+            continue
+        if len(other.text.split()) > MAX_ADDRESS_WORDS or other.row in layout.table_rows or any(
+                MONEY.search(b.text) for b in row):
+            break  # running text or an item row, not an address block
+        if not ADDRESS_SKIP.search(other.text) and not find_dates(other.text):
+            lines.append(other)
+    while lines and not ADDRESS_WORD.search(lines[0].text):
+        lines.pop(0)
+    if not lines:
+        return None
+    text = ", ".join(b.text.strip(" ,") for b in lines)
+    return Found(text, home.page, union([b.bbox for b in lines]), 0.55, lines[0].row)
+
+
+def _stop(text: str) -> bool:
+    """Lines that end an address block (OCR glues words, so some match anywhere)."""
+    return bool(ADDRESS_STOP.search(text) or _GLUED_STOP.search(text))
