@@ -102,29 +102,35 @@ key_option = click.option("--api-key", envvar="DOC_EXTRACTOR_API_KEY", default=N
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--schema", default="invoice", show_default=True)
-@click.option("--wait", is_flag=True, help="wait for each result and print it")
-@click.option("--timeout", default=300.0, show_default=True, help="seconds to wait, with --wait")
+@click.option("--glob", "pattern", default=None,
+              help="files to take from folders, e.g. '*.pdf' (default: PDF, JPEG, PNG)")
+@click.option("--wait", is_flag=True, help="wait for each result and write it as a JSON line")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
+              help="with --wait: write DIR/results.jsonl instead of stdout")
+@click.option("--batch-size", default=10, show_default=True,
+              type=click.IntRange(1, 100), help="files per batch (at most RATE_LIMIT_BURST)")
+@click.option("--timeout", default=600.0, show_default=True, help="seconds to wait, with --wait")
 @url_option
 @key_option
-def submit(files, schema, wait, timeout, url, api_key) -> None:
-    """Upload FILES; print their ids, or with --wait their final results."""
-    from cli.follow import wait_for
+def submit(paths, schema, pattern, wait, out_dir, batch_size, timeout, url, api_key) -> None:
+    """Upload files and folders as batches; one progress view; results as JSON Lines."""
+    from rich.console import Console
 
-    with _client(url, api_key) as client:
-        ids = []
-        for name in files:
-            path = Path(name)
-            with path.open("rb") as fh:
-                body = _check(client.post("/v1/documents", data={"schema": schema},
-                                          files={"file": (path.name, fh)}))
-            ids.append(body["id"])
-            if not wait:
-                _echo_json(body)
-        if wait:
-            for doc_id in ids:
-                _echo_json(wait_for(client, doc_id, timeout))
+    from cli.submit import collect, output, run
+
+    files = collect(paths, pattern)
+    if not files:
+        raise click.ClickException("no files to submit")
+    out = output(out_dir if wait else None)
+    try:
+        with _client(url, api_key) as client:
+            run(client, files, schema=schema, wait=wait, timeout=timeout,
+                batch_size=batch_size, out=out, console=Console(stderr=True))
+    finally:
+        if out is not sys.stdout:
+            out.close()
 
 
 @main.command()

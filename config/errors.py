@@ -17,6 +17,7 @@
     ├── Unavailable                  unavailable             503  (transient)
     │   ├── BrokerUnavailable        unavailable             503  (transient, Kafka)
     │   └── StoreUnavailable         store_unavailable       503  (transient)
+    ├── WebhookUndeliverable         webhook_undeliverable        (every attempt failed -> DLQ)
     ├── MessageError                 (stage input that can never succeed -> DLQ at once)
     │   ├── UndecodableMessage       undecodable_message
     │   ├── UnsupportedVersion       unsupported_schema_version
@@ -107,6 +108,10 @@ class BrokerUnavailable(Unavailable):
 
 class StoreUnavailable(Unavailable):
     code = "store_unavailable"
+
+
+class WebhookUndeliverable(ExtractorError):
+    code = "webhook_undeliverable"
 
 
 class MessageError(ExtractorError):

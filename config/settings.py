@@ -73,6 +73,13 @@ class Settings(BaseSettings):
     stage_max_attempts: int = 4
     retry_base_seconds: float = 0.5
     retry_max_seconds: float = 30
+    # Webhooks (README "Webhooks"): loopback/private targets only in development and tests.
+    webhook_allow_private: bool = False
+    webhook_timeout_seconds: float = Field(default=10, gt=0)  # one attempt, body included
+    webhook_max_attempts: int = Field(default=6, ge=1)  # then webhooks.dlq
+    webhook_retry_base_seconds: float = Field(default=5, gt=0)  # x5 per attempt, +-20% jitter
+    webhook_retry_max_seconds: float = Field(default=3600, gt=0)
+    webhook_endpoint_concurrency: int = Field(default=4, ge=1)  # in-flight POSTs per endpoint
 
     @field_validator("extraction_providers")
     @classmethod
@@ -90,6 +97,8 @@ class Settings(BaseSettings):
         for tenant, key in self.tenant_keys:
             if key.lower() in PLACEHOLDERS or len(key) < 16:
                 raise ValueError(f"API key of tenant {tenant!r} is a placeholder or too short")
+        if self.webhook_allow_private:
+            raise ValueError("WEBHOOK_ALLOW_PRIVATE is for development and tests only")
         if self.ip_hash_key.lower() in PLACEHOLDERS or len(self.ip_hash_key) < 32:
             raise ValueError("IP_HASH_KEY must be a secret of at least 32 characters")
         for name in ("groq_api_key", "mistral_api_key"):

@@ -16,7 +16,7 @@ from ingest_api.deps import Edge
 from ingest_api.middleware import EdgeMiddleware
 from ingest_api.publisher import Publisher
 from ingest_api.ratelimit import FailedAuthLimiter, RateLimiter
-from ingest_api.routes import documents, health, pages, reviews, schemas
+from ingest_api.routes import batches, documents, health, pages, reviews, schemas, webhooks
 from stores import open_stores
 from stores.metrics import Metrics
 
@@ -42,6 +42,7 @@ def create_app(settings: Settings, *, metrics: Metrics | None = None) -> FastAPI
             publisher=Publisher(settings.kafka_bootstrap_servers),
             auth_failures=FailedAuthLimiter(redis, settings.auth_fail_per_minute,
                                             settings.auth_fail_burst),
+            webhooks=stores.webhooks, batches=stores.batches,
         )
         app.state.edge = edge
         if anonymous:
@@ -72,6 +73,6 @@ def create_app(settings: Settings, *, metrics: Metrics | None = None) -> FastAPI
     app.add_middleware(EdgeMiddleware, metrics=metrics, hsts=settings.trusted_proxy_tls,
                        hasher=ClientHasher.from_settings(settings),
                        body_timeout=settings.body_read_timeout_seconds)
-    for module in (health, documents, schemas, reviews, pages):
+    for module in (health, documents, schemas, reviews, pages, webhooks, batches):
         app.include_router(module.router)
     return app

@@ -18,8 +18,10 @@ from config.settings import Settings
 from ingest_api.auth import KeyRing
 from ingest_api.publisher import Publisher
 from ingest_api.ratelimit import FailedAuthLimiter, RateLimiter
+from stores.batches import BatchStore
 from stores.metrics import Metrics
 from stores.protocols import BlobStore, ResultStore, SchemaStore
+from stores.webhooks import WebhookStore
 from topics.models import Result
 
 
@@ -37,6 +39,8 @@ class Edge:
     schemas: SchemaStore
     publisher: Publisher
     auth_failures: FailedAuthLimiter
+    webhooks: WebhookStore
+    batches: BatchStore
 
 
 # async on purpose: FastAPI runs a plain `def` dependency in the thread pool.

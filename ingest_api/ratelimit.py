@@ -11,11 +11,12 @@ from redis.asyncio import Redis
 
 from config.errors import RateLimited
 
-# KEYS[1] bucket; ARGV: capacity, refill per second. Redis TIME is the one clock all
-# API processes agree on.
+# KEYS[1] bucket; ARGV: capacity, refill per second, cost (tokens taken, 1 unless a batch).
+# Redis TIME is the one clock all API processes agree on.
 _BUCKET = """
 local capacity = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3] or '1')
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
@@ -24,11 +25,11 @@ local ts = tonumber(state[2]) or now
 tokens = math.min(capacity, tokens + (now - ts) * rate)
 local allowed = 0
 local wait = 0
-if tokens >= 1 then
-  tokens = tokens - 1
+if tokens >= cost then
+  tokens = tokens - cost
   allowed = 1
 else
-  wait = (1 - tokens) / rate
+  wait = (cost - tokens) / rate
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
 redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 1)
@@ -45,11 +46,12 @@ class RateLimiter:
         self.prefix = prefix
         self._script = redis.register_script(_BUCKET)
 
-    async def check(self, key_id: str) -> None:
-        if self.rate <= 0:
+    async def check(self, key_id: str, cost: int = 1) -> None:
+        """Take `cost` tokens (a batch takes one per file), or raise RateLimited."""
+        if self.rate <= 0 or cost <= 0:
             return
         allowed, wait = await self._script(keys=[f"{self.prefix}:{key_id}"],
-                                           args=[self.capacity, self.rate])
+                                           args=[self.capacity, self.rate, cost])
         if not int(allowed):
             retry = max(1, math.ceil(float(wait)))
             raise RateLimited(f"rate limit exceeded; retry in {retry} s", retry_after=retry)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
@@ -15,7 +15,7 @@ from redis.exceptions import RedisError
 from config.errors import ExtractorError
 from config.schemas import BUILTIN
 from ingest_api.deps import Caller, Edge
-from ingest_api.upload import read_upload
+from ingest_api.upload import Upload, read_upload
 from stores.blobs import source_key
 from topics import catalogue
 from topics.codec import encode
@@ -23,6 +23,7 @@ from topics.models import REQUEST_ID_HEADER, Result, Status, Submitted, failed_r
 
 log = structlog.get_logger()
 Defer = Callable[..., Any]  # runs a callable after the response is sent (BackgroundTasks)
+Joined = Callable[[str], Awaitable[None]]
 
 
 class Accepted(BaseModel):
@@ -44,12 +45,26 @@ async def accept_upload(edge: Edge, caller: Caller, request: Request, defer: Def
     The same bytes with the same schema from the same tenant return the earlier live document.
     A failed publish leaves a `failed` record and no stored bytes behind.
     """
-    settings, metrics, tenant = edge.settings, edge.metrics, caller.tenant
     try:
         try:
-            upload = await read_upload(request, settings.max_file_bytes, settings.max_pages)
+            upload = await read_upload(request, edge.settings.max_file_bytes,
+                                       edge.settings.max_pages)
         finally:
             await caller.admitted  # over the limit: 429, whatever the body held
+    except ExtractorError as exc:
+        edge.metrics.uploads.labels(exc.code).inc()
+        raise
+    return await accept_file(edge, caller.tenant, upload, request.state.request_id, defer)
+
+
+async def accept_file(edge: Edge, tenant: str, upload: Upload, request_id: str, defer: Defer,
+                      *, joined: Joined | None = None) -> Accepted:
+    """Accept one validated file: the part of `accept_upload` after the body was read.
+
+    `joined(doc_id)` runs before the document is published (a batch records its member there).
+    """
+    settings, metrics = edge.settings, edge.metrics
+    try:
         schema = await edge.schemas.get(tenant, upload.schema)
     except ExtractorError as exc:
         metrics.uploads.labels(exc.code).inc()
@@ -64,7 +79,11 @@ async def accept_upload(edge: Edge, caller: Caller, request: Request, defer: Def
         await asyncio.gather(edge.blobs.delete_document(doc_id), edge.results.delete(doc_id))
         metrics.uploads.labels("deduplicated").inc()
         structlog.contextvars.bind_contextvars(document_id=earlier.id, deduplicated=True)
+        if joined is not None:
+            await joined(earlier.id)
         return Accepted.of(earlier.id, earlier.status, deduplicated=True)
+    if joined is not None:
+        await joined(doc_id)
     message = Submitted(
         id=doc_id, tenant=tenant, schema=schema.name,
         schema_def=None if schema.name in BUILTIN else schema,
@@ -74,7 +93,7 @@ async def accept_upload(edge: Edge, caller: Caller, request: Request, defer: Def
     topic = catalogue.name(catalogue.SUBMITTED, settings.topic_prefix)
     try:
         await edge.publisher.publish(topic, doc_id, encode(message),
-                                     {REQUEST_ID_HEADER: request.state.request_id})
+                                     {REQUEST_ID_HEADER: request_id})
     except ExtractorError as exc:
         # The message may still reach Kafka late: the final record makes every stage skip it.
         await edge.results.write(failed_result(doc_id, exc, record), force=True)
@@ -123,7 +142,6 @@ async def describe(edge: Edge, doc: Result) -> dict[str, Any]:
             {"id": c.id, "status": c.status.value, "schema": c.schema_name,
              "page_range": c.page_range} for c in await _children(edge, doc)]
     return body
-
 
 
 async def _remember(edge: Edge, fingerprint: str, doc_id: str) -> None:

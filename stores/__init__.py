@@ -13,10 +13,12 @@ from redis.asyncio import Redis
 
 from config.redis_pool import connect
 from config.settings import Settings
+from stores.batches import BatchStore, RedisBatchStore
 from stores.blobs import RedisBlobStore
 from stores.protocols import BlobStore, ResultStore, SchemaStore
 from stores.results import RedisResultStore
 from stores.schemas import RedisSchemaStore
+from stores.webhooks import RedisWebhookStore, WebhookStore
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class Stores:
     blobs: BlobStore
     results: ResultStore
     schemas: SchemaStore
+    webhooks: WebhookStore
+    batches: BatchStore
 
     async def aclose(self) -> None:
         await self.redis.aclose()
@@ -35,4 +39,6 @@ def open_stores(settings: Settings, **redis_options: Any) -> Stores:
     redis = connect(settings, decode_responses=False, **redis_options)
     return Stores(redis=redis, blobs=RedisBlobStore(redis),
                   results=RedisResultStore(redis, settings.result_ttl_seconds),
-                  schemas=RedisSchemaStore(redis))
+                  schemas=RedisSchemaStore(redis),
+                  webhooks=RedisWebhookStore(redis, settings.topic_prefix),
+                  batches=RedisBatchStore(redis, settings.result_ttl_seconds))

@@ -49,3 +49,14 @@ class Metrics:
         self.review_fields_corrected = Counter(
             "review_fields_corrected_total", "Fields a reviewer corrected",
             ["schema", "field"], registry=r)
+        # Webhook delivery, per endpoint ("tenant/name").
+        self.webhook_attempts = Counter(
+            "webhook_attempts_total", "Webhook delivery attempts", ["endpoint"], registry=r)
+        self.webhook_successes = Counter(
+            "webhook_successes_total", "Webhook attempts answered 2xx", ["endpoint"], registry=r)
+        self.webhook_failures = Counter(
+            "webhook_failures_total", "Webhook attempts that failed (non-2xx, timeout, refused)",
+            ["endpoint", "reason"], registry=r)
+        self.webhook_latency = Histogram(
+            "webhook_delivery_duration_seconds", "Webhook attempt latency", ["endpoint"],
+            registry=r, buckets=LATENCY_BUCKETS)

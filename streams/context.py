@@ -35,6 +35,7 @@ class StageContext:
         self.metrics = metrics
         self.stores = stores
         self.blobs, self.results, self.schemas = stores.blobs, stores.results, stores.schemas
+        self.webhooks, self.batches = stores.webhooks, stores.batches
         self.chain = chain
         self.send = send  # to a broker-side topic name; returns once the broker acknowledged
         self.pool = pool  # CPU work (render, encode, OCR): Kafka heartbeats never starve

@@ -48,7 +48,7 @@ class DeadLetter:
 
 async def read_all(settings: Settings) -> list[DeadLetter]:
     """Every message currently in the DLQ topics, oldest first per partition."""
-    dlqs = [stage.dlq for stage in catalogue.PIPELINE]
+    dlqs = list(dict.fromkeys(stage.dlq for stage in catalogue.PIPELINE))  # stages share some
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
                                 enable_auto_commit=False)
     await consumer.start()

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from topics.catalogue import DAY_MS, PIPELINE, TopicSpec
+from topics.catalogue import DAY_MS, PIPELINE, WEBHOOK_JOBS, TopicSpec
 from topics.models import REQUEST_ID_HEADER, SCHEMA_VERSION, STORED_HEADER, Result
 
 PATH = Path(__file__).with_name("asyncapi.yaml")
@@ -20,6 +20,8 @@ HEADERS = {"type": "object", "properties": REQUEST_ID}
 RESULT_HEADERS = {"type": "object", "properties": REQUEST_ID | {STORED_HEADER: {
     "type": "string", "enum": ["1"],
     "description": "the sender already wrote this record to the result store"}}}
+KEYS = {WEBHOOK_JOBS.name: "`webhook:` + the job's webhook-id",
+        WEBHOOK_JOBS.dlq.name: "`webhook:` + the job's webhook-id"}
 DLQ_HEADERS = {
     "type": "object",
     "properties": {
@@ -46,10 +48,11 @@ def _retention(spec: TopicSpec) -> str:
 
 
 def _channel(spec: TopicSpec, message: str, read_by: str) -> dict[str, Any]:
+    key = KEYS.get(spec.name, "the document id (UTF-8)")
     return {
         "address": spec.name,
-        "description": f"{spec.partitions} partitions, {_retention(spec)}. Key: the document"
-                       f" id (UTF-8). {read_by}",
+        "description": f"{spec.partitions} partitions, {_retention(spec)}. Key: {key}."
+                       f" {read_by}",
         "messages": {message: {"$ref": f"#/components/messages/{message}"}},
     }
 
@@ -67,13 +70,18 @@ def build() -> dict[str, Any]:
         messages[name] = {"name": name, "contentType": "application/json",
                           "headers": RESULT_HEADERS if model is Result else HEADERS,
                           "payload": {"$ref": f"#/components/schemas/{name}"}}
-        channels[stage.source.name] = _channel(
-            stage.source, name, f"Read by the {stage.name} stage: {stage.description}.")
+        read_by = f"Read by the {stage.name} stage: {stage.description}."
+        if stage.source.name in channels:  # a topic several stages read
+            channels[stage.source.name]["description"] += " Also r" + read_by[1:]
+        else:
+            channels[stage.source.name] = _channel(stage.source, name, read_by)
     messages["DeadLetter"] = {
         "name": "DeadLetter", "headers": DLQ_HEADERS,
         "payload": {"description": "the original message bytes, unchanged"},
     }
     for stage in PIPELINE:
+        if stage.dlq.name in channels:
+            continue  # the first stage of a shared topic dead-letters its poison messages
         channels[stage.dlq.name] = _channel(
             stage.dlq, "DeadLetter", f"What the {stage.name} stage could not process.")
     return {

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from topics.models import Message, Prepared, Result, Submitted
+from pydantic import BaseModel
+
+from topics.models import Prepared, Result, Submitted
+from topics.webhooks import DeliveryJob
 
 # Partitions bound how many worker processes share a stage; 12 divides evenly by 1, 2, 3, 4, 6.
 PARTITIONS = 12
@@ -28,10 +31,11 @@ class TopicSpec:
     retention_ms: int | None = None
     compacted: bool = False
     is_dlq: bool = False
+    dlq_name: str | None = None  # default `<name>.dlq`
 
     @property
     def dlq(self) -> TopicSpec:
-        return TopicSpec(f"{self.name}.dlq", partitions=3, is_dlq=True)
+        return TopicSpec(self.dlq_name or f"{self.name}.dlq", partitions=3, is_dlq=True)
 
 
 SUBMITTED = TopicSpec("documents.submitted")
@@ -39,6 +43,8 @@ SUBMITTED = TopicSpec("documents.submitted")
 PAGED = TopicSpec("documents.paged")
 PREPARED = TopicSpec("documents.prepared")
 RESULTS = TopicSpec("documents.results", retention_ms=7 * DAY_MS, compacted=True)
+# Webhook delivery jobs (references, never a document's data): first attempts and due retries.
+WEBHOOK_JOBS = TopicSpec("webhooks.retry", partitions=6, dlq_name="webhooks.dlq")
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,7 @@ class Stage:
 
     name: str
     source: TopicSpec
-    model: type[Message]
+    model: type[BaseModel]
     outputs: tuple[TopicSpec, ...]
     failures: TopicSpec | None = RESULTS
     description: str = ""
@@ -71,6 +77,10 @@ PIPELINE: tuple[Stage, ...] = (
           description="OCR, the provider chain, checks, confidence and review gating"),
     Stage("store", RESULTS, Result, (), failures=None,
           description="the final record in the result store; erases the stored bytes"),
+    Stage("webhooks", RESULTS, Result, (WEBHOOK_JOBS,), failures=None,
+          description="one delivery job per subscribed webhook and event; batch completion"),
+    Stage("webhook_delivery", WEBHOOK_JOBS, DeliveryJob, (WEBHOOK_JOBS,), failures=None,
+          description="signed POSTs to the endpoints; retries go back here after their backoff"),
 )
 STAGES = {stage.name: stage for stage in PIPELINE}
 
