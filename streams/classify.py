@@ -36,7 +36,7 @@ _TITLE = {
     "receipt": L.rx("receipt", "kassenbon", "kassabon", "=beleg", "quittung", "=ticket",
                     "=bon", "reçu", "=recu", "kassenzettel", "sales slip", "cash sale"),
 }
-_INVOICE_WORDS = [L.INVOICE_NUMBER[3], L.DUE[3], L.CUSTOMER, L.VAT_ID,
+_INVOICE_WORDS = [L.DUE[3], L.CUSTOMER, L.VAT_ID,
                   L.rx("iban", "=bic", "swift", "payment terms", "zahlungsbedingungen",
                        "conditions de paiement", "betalingsvoorwaarden", "bank details",
                        "bankverbindung", "unit price", "einzelpreis", "prix unitaire",
@@ -148,13 +148,16 @@ def page_signals(page: Page, tenant: dict[str, set[str]] | None = None) -> PageS
         if L.TOTAL[3].search(line) or (L.TOTAL[2].search(line) and not
                                        L.TOTAL_EXCLUDE.search(line)):
             sig.closes = sig.closes or bool(re.search(r"\d[.,]\d{2}\b", line))
-    # Till slips are narrow, or small (PDF points), and print times and "2 x 1.50" rows.
+    # Till slips are narrow or small (PDF points), print times and "2 x 1.50" rows, and show
+    # cash given and change returned (even when titled "tax invoice").
     slip = 0 < shape < 0.5 or (page.width < 400 and page.height < 700)
     sig.scores["invoice"] = (3.0 * ("invoice" in sig.titles) + _hits(_INVOICE_WORDS, text)
+                             + 1.0 * bool(sig.doc_number and "receipt" not in sig.titles)
                              + 0.5 * (0.6 < shape < 0.9))
     sig.scores["receipt"] = (3.0 * ("receipt" in sig.titles) + _hits(_RECEIPT_WORDS, text)
                              + 2.0 * slip + 0.5 * bool(_TIME.search(text))
-                             + 0.5 * bool(_TIMES.search(text)))
+                             + 0.5 * bool(_TIMES.search(text))
+                             + 3.0 * bool(L.TENDERED.search(text) and L.CHANGE.search(text)))
     words = _tokens(text)
     heads = [_tokens(c) for top, cells in lines if top < TOP for c in cells if len(c.split()) <= 4]
     for name, vocabulary in (tenant or {}).items():
@@ -279,17 +282,28 @@ async def read_pages(pages: list[Page], images: dict[int, bytes], run_cpu: RunCp
                            if p.source == "image" and not p.words and p.number in images))
 
 
+def _tenant(candidates: dict[str, SchemaDef]) -> dict[str, set[str]]:
+    return {name: vocabulary for name, schema in candidates.items()
+            if name not in (INVOICE.name, RECEIPT.name)
+            and (vocabulary := tenant_vocabulary(schema))}
+
+
 def classify_local(pages: list[Page], candidates: dict[str, SchemaDef]) -> list[PagePart]:
-    tenant = {name: vocabulary for name, schema in candidates.items()
-              if name not in (INVOICE.name, RECEIPT.name)
-              and (vocabulary := tenant_vocabulary(schema))}
+    tenant = _tenant(candidates)
     return split_pages([page_signals(page, tenant) for page in pages])
 
 
 async def classify_document(pages: list[Page], images: dict[int, bytes],
                             candidates: dict[str, SchemaDef], chain: Any, *, ocr: bool,
                             run_cpu: RunCpu) -> tuple[list[PagePart], str]:
-    """The parts of a document and who found them: `local`, or the provider that answered."""
+    """The parts of a document and who found them: the provider that answered, else `local`."""
+    from streams.classify_llm import classify_llm, has_llm  # it builds on this module
+
     if ocr:
         await read_pages(pages, images, run_cpu)
-    return classify_local(pages, candidates), "local"
+    tenant = _tenant(candidates)
+    signals = [page_signals(page, tenant) for page in pages]
+    if has_llm(chain) and (answered := await classify_llm(pages, images, signals, candidates,
+                                                          chain)):
+        return answered
+    return split_pages(signals), "local"
