@@ -110,9 +110,19 @@ async def settle(results: ResultStore, redis: Redis, child: Result, *, ttl: int,
     if parent is None or parent.status.final:
         seen_again = parent is not None and parent.status is Status.completed and not first_time
         return parent if seen_again else None
-    kids = await asyncio.gather(*(results.get(c) for c in parent.children or []))
+    return await complete_if_done(results, parent, threshold=threshold, announce=True)
+
+
+async def complete_if_done(results: ResultStore, parent: Result, *, threshold: float,
+                           announce: bool = False) -> Result | None:
+    """The parent's final record if every child is final and this call wrote it; else None
+    (with `announce`, the unchanged parent is written again: its events show progress)."""
+    if not parent.children:
+        return None  # not split yet, or being split again after a redelivery
+    kids = await asyncio.gather(*(results.get(c) for c in parent.children))
     if not all(k is not None and k.status.final for k in kids):
-        await results.write(parent)  # unchanged but announced: the parent's events show progress
+        if announce:
+            await results.write(parent)
         return None
     done = utcnow()
     final = parent.model_copy(update={

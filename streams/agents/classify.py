@@ -23,6 +23,7 @@ from streams.split import (
     cancel_children,
     child_message,
     child_pages,
+    complete_if_done,
     other_result,
     queued_child,
     summary,
@@ -43,7 +44,12 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
         return
     template = Result(id=doc.id, tenant=doc.tenant, schema=AUTO.name, status=Status.queued,
                       created_at=doc.submitted_at)
-    live = await ctx.results.advance(template, Status.preprocessing)
+    live = await ctx.results.get(doc.id)
+    if live is None or not live.status.final and not live.children:
+        live = await ctx.results.advance(template, Status.preprocessing)
+    elif live.status.final:
+        live = None
+    # else a redelivery after the split: keep the listed children, a finishing one needs them
     if live is None:
         log.info("stage.skip_final")  # cancelled, or split and completed on an earlier delivery
         return
@@ -90,6 +96,12 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
             await ctx.publish(RESULTS, other.id.encode(), encode(other),
                               forward_headers(msg, stored=True))
     await _cancelled_meanwhile(ctx, parent, msg)
+    # Every child final already (all `other`, or a redelivery after the last finished).
+    final = await complete_if_done(ctx.results, parent,
+                                   threshold=ctx.settings.review_confidence_threshold)
+    if final is not None:
+        await ctx.publish(RESULTS, final.id.encode(), encode(final),
+                          forward_headers(msg, stored=True))
     log.info("stage.done", parts=len(parts), children=len(children), other=len(others),
              method=method)
 
