@@ -82,8 +82,9 @@ async def evaluate(directory: Path, schema_name: str | None, settings: Settings)
 
 async def split_one(path: Path, settings: Settings) -> dict:
     """`schema=auto` in this process: the parent's result with its children's beside it."""
-    from streams.split import child_id
+    from streams.split import child_id, needs_review
     from streams.split_eval import split_file
+    from topics.models import Classification
 
     chain = _chain(settings)
     try:
@@ -93,15 +94,17 @@ async def split_one(path: Path, settings: Settings) -> dict:
     parent = uuid.uuid4().hex
     children = []
     for part, ex in split:
+        how = Classification(confidence=part.confidence,
+                             boundary_confidence=part.boundary_confidence, method=method)
         child = Result(id=child_id(parent, part.first, part.last), schema=part.schema,
                        status=Status.completed, parent_id=parent,
                        page_range=(part.first, part.last), completed_at=utcnow(),
                        data=ex.data if ex else {}, confidence=ex.confidence if ex else {},
                        citations=ex.citations if ex else {}, checks=ex.checks if ex else [],
-                       review=ex.review if ex else Review(), pages=len(part.pages))
-        children.append(child.public() | {"classification": {
-            "confidence": part.confidence, "boundary_confidence": part.boundary_confidence,
-            "method": method}})
+                       review=needs_review(ex.review if ex else Review(), how,
+                                           settings.review_confidence_threshold),
+                       pages=len(part.pages), classification=how)
+        children.append(child.public())
     result = Result(id=parent, schema="auto", status=Status.completed, completed_at=utcnow(),
                     children=[c["id"] for c in children])
     return {**result.public(), "file": path.name, "children_results": children}

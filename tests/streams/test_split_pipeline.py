@@ -99,7 +99,7 @@ def test_classify_dead_letters_poison_and_fails_a_parent_whose_pages_are_gone(se
 
 def test_kill_9_during_splits_loses_and_doubles_no_child(settings, spawn, tally):
     make_topics(settings)
-    parents = [_tag(f"kill{i:02d}") for i in range(24)]
+    parents = [_tag(f"kill{i:02d}") for i in range(12)]
     pdf = _pdf(docgen.invoice_en(), docgen.receipt(), docgen.invoice_de())
     counter = FinalCounter(settings.redis_url)
     time.sleep(0.3)
