@@ -28,8 +28,7 @@ function send(file, schema, onProgress) {
 // `changed()` redraws it. Resolves once the file is accepted or refused.
 export async function uploadFile(item, file, schema, changed) {
   for (let attempt = 0; ; attempt += 1) {
-    item.status = "uploading";
-    item.progress = 0;
+    Object.assign(item, { status: "uploading", progress: 0, note: attempt ? `attempt ${attempt + 1}` : "" });
     changed();
     try {
       await gate();
