@@ -67,6 +67,8 @@ async def accept_batch(edge: Edge, caller: Caller, request: Request,
         assert error is not None
         entries.append({"filename": file.filename,
                         "error": {"code": error.code, "message": error.message}})
+    if broker_down is not None and not any("id" in e for e in entries):
+        raise broker_down  # nothing was accepted: the whole batch is worth retrying
     if await edge.batches.seal(batch_id, entries):
         await announce(edge, tenant, batch_id, request_id)
     structlog.contextvars.bind_contextvars(batch_id=batch_id, files=len(entries),

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 
 from config.settings import Settings
 from tests.conftest import Proc, _delete_topics, free_port, settings_env, wait_http_ready
@@ -67,6 +68,10 @@ def stack(kafka: str, redis_url: str) -> Iterator[Stack]:
         receiver.close()
         api.stop()
         worker.stop()
+        store = redis.Redis.from_url(redis_url)  # this run's endpoints must not outlive it
+        for tenant in TENANTS:
+            store.delete(f"webhooks:{tenant_of(tenant)}")
+        store.close()
         asyncio.run(_delete_topics(kafka, f"t{unique}."))
 
 
