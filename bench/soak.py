@@ -189,7 +189,7 @@ async def soak() -> dict:
         }
     finally:
         stack.stop()
-    await cleanup(stack, set(sent))
+        await cleanup(stack, set(sent))  # also after a failure: the broker is shared
     return report
 
 
