@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import random
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from PIL import Image
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import KEY
@@ -31,6 +33,16 @@ def files(tmp_path: Path, count: int, lines=None, prefix="invoice") -> list[Path
         path.write_bytes(invoice_pdf(text))
         out.append(path)
     return out
+
+
+def fresh_copy(image: Path, folder: Path) -> Path:
+    """The scan with one pixel changed: new bytes, so it is extracted now, not answered as a
+    duplicate of an earlier run's upload (which may have been left unfinished)."""
+    img = Image.open(image).convert("RGB")
+    img.putpixel((0, 0), tuple(random.randrange(256) for _ in range(3)))
+    path = folder / image.name
+    img.save(path, format="JPEG", quality=90)
+    return path
 
 
 def open_studio(page: Page, base: str) -> None:

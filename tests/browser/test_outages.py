@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-import random
 import re
 import time
-from pathlib import Path
 
 import pytest
-from PIL import Image
 from playwright.sync_api import Page, expect
 
-from tests.browser.studio import SAMPLES, files, open_studio, wait_all
+from tests.browser.studio import SAMPLES, files, fresh_copy, open_studio, wait_all
 
 pytestmark = pytest.mark.integration
 NETWORK_NOISE = re.compile(r"Failed to load resource|ERR_CONNECTION_REFUSED|ERR_EMPTY_RESPONSE"
                            r"|status of (429|503)")
-
-
-def fresh_copy(image: Path, folder: Path) -> Path:
-    """The scan with one pixel changed: new bytes, so it is extracted (OCR takes a while), not
-    answered at once as a duplicate of an earlier run's upload."""
-    img = Image.open(image).convert("RGB")
-    img.putpixel((0, 0), tuple(random.randrange(256) for _ in range(3)))
-    path = folder / image.name
-    img.save(path, format="JPEG", quality=90)
-    return path
 
 
 def test_api_killed_mid_upload_and_follow(stack, page: Page, console_errors, tmp_path,

@@ -9,7 +9,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import KEY
-from tests.browser.studio import SAMPLES, open_studio, wait_all
+from tests.browser.studio import SAMPLES, fresh_copy, open_studio, wait_all
 
 pytestmark = pytest.mark.integration
 
@@ -20,7 +20,7 @@ def serious(page: Page) -> list[str]:
             if v.get("impact") in ("serious", "critical")]
 
 
-def test_receipt_on_a_phone_is_accessible(stack, browser: Browser, artifacts):
+def test_receipt_on_a_phone_is_accessible(stack, browser: Browser, tmp_path, artifacts):
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
                                   has_touch=True, device_scale_factor=2)
     page = context.new_page()
@@ -29,7 +29,7 @@ def test_receipt_on_a_phone_is_accessible(stack, browser: Browser, artifacts):
     page.on("pageerror", lambda e: errors.append(str(e)))
     open_studio(page, stack.base)
     assert serious(page) == []  # the empty studio
-    receipt = sorted((SAMPLES / "receipts").glob("*.jpg"))[0]
+    receipt = fresh_copy(sorted((SAMPLES / "receipts").glob("*.jpg"))[0], tmp_path)
     page.get_by_test_id("schema-select").select_option("receipt")
     page.get_by_test_id("upload-input").set_input_files(str(receipt))
     page.get_by_role("button", name="Upload", exact=True).click()
