@@ -140,6 +140,7 @@ def test_cancel_and_delete_of_a_parent_take_its_children(settings, spawn, fake_s
     fake_server.config.latency_ms = 3000
     settings = settings.model_copy(update={
         "api_keys": f"split:{KEY}", "extraction_providers": "groq",
+        "rate_limit_per_minute": 60000, "rate_limit_burst": 1000,
         "groq_api_key": "gsk-test-key-0123456789", "groq_base_url": fake_server.url,
         "provider_timeout_seconds": 20, "provider_max_retries": 0})
     make_topics(settings)
@@ -175,7 +176,8 @@ def test_cancel_and_delete_of_a_parent_take_its_children(settings, spawn, fake_s
             assert [c["status"] for c in final["children_status"]] == ["completed"] * 2
             assert client.delete(f"/v1/documents/{done_doc}").status_code == 200
             for cid in [done_doc, *final["children"]]:
-                assert client.get(f"/v1/documents/{cid}").status_code == 404
+                state = client.get(f"/v1/documents/{cid}").json()
+                assert state["status"] == "cancelled" and not state["data"], state
                 assert store.keys(f"blob:{cid}:*") == []
     finally:
         fake_server.config.latency_ms = 0
