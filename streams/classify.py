@@ -64,6 +64,7 @@ class PageSignals:
     titles: set[str] = field(default_factory=set)  # schemas whose title line the page shows
     closes: bool = False  # a total line: the document may end here
     shape: float = 0.0  # width / height
+    width: float = 0.0  # in the page's own unit (PDF points, image pixels)
     head: str = ""  # the first line, e.g. a letterhead repeated on every page
 
 
@@ -135,7 +136,7 @@ def page_signals(page: Page, tenant: dict[str, set[str]] | None = None) -> PageS
     shape = page.width / page.height if page.height else 0.0
     if len(_ALNUM.findall(text)) < MIN_CHARS:
         return PageSignals(page.number, {}, blank=True, shape=shape)
-    sig = PageSignals(page.number, {"invoice": 0.0, "receipt": 0.0}, shape=shape,
+    sig = PageSignals(page.number, {"invoice": 0.0, "receipt": 0.0}, shape=shape, width=page.width,
                       head=next((c[0] for _, c in lines if len(_ALNUM.findall(c[0])) >= 3), ""))
     for top, cells in lines:
         line = " ".join(cells)
@@ -250,8 +251,8 @@ def _starts(sig: PageSignals, previous: PageSignals | None, current: PagePart | 
         return True, 0.9
     if sig.titles:
         return True, 0.9 if previous.closes else 0.8
-    if abs(sig.shape - previous.shape) > 0.15:
-        return True, 0.85
+    if abs(sig.shape - previous.shape) > 0.15 or not 0.85 < sig.width / (previous.width or 1) < 1.18:
+        return True, 0.85  # one document's pages share a size
     if previous.closes:
         return True, 0.75 if kind == OTHER else 0.85
     if sig.head and sig.head == previous.head:
@@ -259,10 +260,11 @@ def _starts(sig: PageSignals, previous: PageSignals | None, current: PagePart | 
     return False, 0.7 if kind == OTHER else 0.8
 
 
-def looks_blank(image: bytes, ink: int = 170, share: float = 0.003) -> bool:
-    """A page image with almost no ink (dust and toner specks average out): skip its OCR."""
+def looks_blank(image: bytes, ink: int = 200, share: float = 0.0003) -> bool:
+    """A page image with almost no ink (dust and toner specks average out): skip its OCR.
+    A page holding only a few short lines still has several times this much."""
     with Image.open(io.BytesIO(image)) as img:
-        small = img.convert("L").reduce(8)
+        small = img.convert("L").reduce(4)
     dark = sum(small.histogram()[:ink])
     return dark < share * small.width * small.height
 
