@@ -251,7 +251,8 @@ def _starts(sig: PageSignals, previous: PageSignals | None, current: PagePart | 
         return True, 0.9
     if sig.titles:
         return True, 0.9 if previous.closes else 0.8
-    if abs(sig.shape - previous.shape) > 0.15 or not 0.85 < sig.width / (previous.width or 1) < 1.18:
+    resized = not 0.85 < sig.width / (previous.width or 1.0) < 1.18
+    if abs(sig.shape - previous.shape) > 0.15 or resized:
         return True, 0.85  # one document's pages share a size
     if previous.closes:
         return True, 0.75 if kind == OTHER else 0.85
