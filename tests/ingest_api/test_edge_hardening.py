@@ -144,3 +144,19 @@ async def test_a_json_body_that_does_not_decode_is_422_invalid_request(api_setti
                                    headers={"Content-Type": "application/json"})
     assert response.status_code == 422, response.text
     assert response.json()["error"]["code"] == "invalid_request"
+
+
+def test_openapi_is_as_strict_as_the_code(api_settings):
+    """What schemathesis's positive/negative checks (ST202/ST201) compare against."""
+    doc = create_app(api_settings).openapi()
+    put = doc["paths"]["/v1/schemas/{name}"]["put"]
+    name = next(p for p in put["parameters"] if p["name"] == "name")
+    assert name["schema"]["pattern"] == "^[a-z][a-z0-9_]{0,47}$"
+    body = put["requestBody"]["content"]["application/json"]["schema"]
+    assert body["properties"]["name"]["pattern"] == name["schema"]["pattern"]
+    assert body["properties"]["fields"]["propertyNames"]["pattern"] == name["schema"]["pattern"]
+    assert body["properties"]["fields"]["minProperties"] == 1
+    upload = doc["paths"]["/v1/documents"]["post"]["requestBody"]["content"]
+    form = upload["multipart/form-data"]["schema"]
+    assert form["maxProperties"] == 5 and "pattern" in form["properties"]["schema"]
+    assert "408" in put["responses"]
