@@ -71,6 +71,9 @@ def stack(kafka: str, redis_url: str) -> Iterator[Stack]:
         store = redis.Redis.from_url(redis_url)  # this run's endpoints must not outlive it
         for tenant in TENANTS:
             store.delete(f"webhooks:{tenant_of(tenant)}")
+        for key in store.scan_iter(f"webhooklog:*-{RUN}:*"):
+            store.delete(key)
+        store.delete(f"{settings.topic_prefix}webhooks:schedule")  # the retries still pending
         store.close()
         asyncio.run(_delete_topics(kafka, f"t{unique}."))
 

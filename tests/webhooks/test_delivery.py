@@ -54,6 +54,15 @@ def test_every_event_of_a_50_document_batch_arrives_signed_and_equal_to_the_resu
         assert all("body" not in d for d in log["deliveries"])
         listed = client.get("/v1/webhooks").json()["webhooks"]
         assert [h["name"] for h in listed] == ["all"] and "secret" not in listed[0]
+        reviewed = client.post(f"/v1/documents/{ids[0]}/review", json={"approve": True})
+        assert reviewed.status_code == 200 and reviewed.json()["version"] == 2
+
+        def review_event():
+            return [r for r in stack.receiver.got("/all") if r.json["type"] == "document.reviewed"]
+
+        [event] = wait_for(review_event, 60, "document.reviewed")
+        assert verified(secret, event)["data"] == client.get(f"/v1/documents/{ids[0]}").json()
+        assert event.json["data"]["version"] == 2
 
 
 def test_a_receiver_that_fails_twice_gets_the_event_once_after_dedup(stack):
