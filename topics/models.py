@@ -188,4 +188,5 @@ def failed_result(doc_id: str, err: ExtractorError, template: Result | None) -> 
     return base.model_copy(update={
         "status": Status.failed, "error": ErrorInfo(code=err.code, message=err.message),
         "completed_at": utcnow(), "data": {}, "confidence": {}, "citations": {},
+        "checks": [], "review": Review(),  # nothing extracted: nothing to review
     })

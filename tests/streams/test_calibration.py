@@ -159,3 +159,15 @@ async def test_a_faithful_llm_answer_agreeing_with_the_text_layer_scores_high(
     assert out.provider == "groq" and out.data["total"] == "1549.20"
     assert all(c.ok for c in out.checks if "total" in c.fields)
     assert "total" not in out.review.fields and out.confidence["total"] >= 0.9
+
+
+def test_a_failed_result_needs_no_review():
+    from config.errors import ExtractorError
+    from topics.models import Result, Review, Status, failed_result
+
+    pending = Review(required=True, state="pending", fields=["total"])
+    template = Result(id="doc-1", schema="invoice", status=Status.extracting, review=pending,
+                      checks=[Check(rule="total_not_zero", ok=False, fields=["total"])])
+    failed = failed_result("doc-1", ExtractorError("boom"), template)
+    assert failed.status == Status.failed and failed.checks == []
+    assert failed.review.state == "none" and not failed.review.required
