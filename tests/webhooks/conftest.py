@@ -38,6 +38,9 @@ class Stack:
     receiver: Receiver
     worker: Proc
 
+    def worker_metrics(self) -> str:
+        return httpx.get(f"http://127.0.0.1:{self.settings.worker_metrics_port}/metrics").text
+
     def client(self, tenant: str) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=60,
                             headers={"X-API-Key": key_of(tenant)})
@@ -53,6 +56,7 @@ def stack(kafka: str, redis_url: str) -> Iterator[Stack]:
         retry_base_seconds=0.05, retry_max_seconds=0.5, rate_limit_per_minute=60000,
         rate_limit_burst=1000, webhook_allow_private=True, webhook_timeout_seconds=2,
         webhook_retry_base_seconds=0.05, webhook_retry_max_seconds=2, webhook_max_attempts=5,
+        worker_metrics_port=free_port(),
     )
     make_topics(settings)
     logs = Path(tempfile.mkdtemp(prefix="webhook-stack-"))  # kept: pytest prunes its own dirs

@@ -11,7 +11,7 @@ import redis
 
 from streams.dlq import read_all, replay
 from tests.helpers import dead_letters
-from tests.webhooks.conftest import pdfs, register
+from tests.webhooks.conftest import pdfs, register, tenant_of
 from tests.webhooks.receiver import verified, wait_for
 from topics import catalogue
 
@@ -80,6 +80,12 @@ def test_a_receiver_that_fails_twice_gets_the_event_once_after_dedup(stack):
         assert [p["data"]["id"] for p in unique.values()] == [doc["id"]]
         log = client.get("/v1/webhooks/flaky/deliveries").json()["deliveries"]
         assert [d["status_code"] for d in log] == [200, 500, 500]  # newest first
+    endpoint = f'endpoint="{tenant_of("wh1")}/flaky"'
+    metrics = stack.worker_metrics()
+    assert f"webhook_attempts_total{{{endpoint}}} 3.0" in metrics
+    assert f"webhook_successes_total{{{endpoint}}} 1.0" in metrics
+    assert f'webhook_failures_total{{{endpoint},reason="http_500"}} 2.0' in metrics
+    assert f"webhook_delivery_duration_seconds_count{{{endpoint}}} 3.0" in metrics
 
 
 def test_an_always_failing_receiver_ends_in_the_dlq_and_replay_delivers(stack):
