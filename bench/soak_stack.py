@@ -97,6 +97,10 @@ class Stack:
         for pid_file in sorted(RUN_DIR.glob("kafka*.pid")):
             if (pid := _pid_file(pid_file)) is not None:
                 found[pid_file.stem] = pid
+        if not any(name.startswith("kafka") for name in found):
+            port = int(self.kafka.split(",")[0].rsplit(":", 1)[1])
+            if (pid := _listener(port)) is not None:  # a broker started from elsewhere
+                found["kafka"] = pid
         if (pid := _redis_pid(self.redis_url)) is not None:
             found["redis"] = pid
         return found
@@ -124,6 +128,14 @@ def _pid_file(path: Path) -> int | None:
     except (OSError, ValueError):
         return None
     return pid if psutil.pid_exists(pid) else None
+
+
+def _listener(port: int) -> int | None:
+    with contextlib.suppress(psutil.Error):
+        for conn in psutil.net_connections(kind="tcp"):
+            if conn.status == psutil.CONN_LISTEN and conn.laddr.port == port and conn.pid:
+                return conn.pid
+    return None
 
 
 def _redis_pid(url: str) -> int | None:
