@@ -119,3 +119,17 @@ def test_the_answer_is_read_up_to_a_cap_and_an_attempt_has_a_timeout(receiver):
     receiver.behaviours["/hang"].hang = 10
     _, hung = attempt(receiver, "/hang", timeout=1)
     assert hung.error == "timeout" and 1 <= hung.seconds < 2
+
+
+def test_which_event_a_result_announces():
+    from topics.models import Result, Status
+    from topics.webhooks import document_event
+
+    def result(status: Status, version: int = 1) -> Result:
+        return Result(id="d", schema="invoice", status=status, version=version)
+
+    assert document_event(result(Status.completed)) is Event.document_completed
+    assert document_event(result(Status.completed, 2)) is Event.document_reviewed
+    assert document_event(result(Status.failed)) is Event.document_failed
+    for quiet in (Status.queued, Status.extracting, Status.cancelled):
+        assert document_event(result(quiet)) is None
