@@ -4,13 +4,14 @@ checks every signature with the `standardwebhooks` library."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import datetime
 
 import pytest
 import redis
 
 from streams.dlq import read_all, replay
-from tests.helpers import dead_letters
+from tests.helpers import dead_letters, produce, submitted
 from tests.webhooks.conftest import pdfs, register, tenant_of
 from tests.webhooks.receiver import verified, wait_for
 from topics import catalogue
@@ -142,3 +143,19 @@ def test_a_receiver_that_never_answers_does_not_delay_another_endpoint(stack):
         assert len(stack.receiver.got("/hang")) >= 1
         wait_for(lambda: any(d["error"] == "timeout" for d in client.get(
             "/v1/webhooks/hang/deliveries").json()["deliveries"]), 3 * timeout, "a timeout logged")
+
+
+def test_a_document_that_fails_sends_document_failed(stack):
+    tenant = tenant_of("wh6")
+    doc_id = f"broken-{uuid.uuid4().hex[:12]}"
+    with stack.client("wh6") as client:
+        secret = register(client, "failures", f"{stack.receiver.url}/failed",
+                          ["document.failed"])
+        # From another producer: bytes that only the preprocess stage finds broken.
+        produce(stack.settings, catalogue.SUBMITTED, [(doc_id.encode(), submitted(
+            doc_id, b"%PDF-1.7 garbage", tenant=tenant), {"request_id": b"wh-failed"})])
+        [event] = wait_for(lambda: stack.receiver.got("/failed"), 60, "document.failed")
+        payload = verified(secret, event)
+        assert payload["type"] == "document.failed"
+        assert payload["data"] == client.get(f"/v1/documents/{doc_id}").json()
+        assert payload["data"]["error"]["code"] == "invalid_document"
