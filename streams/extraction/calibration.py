@@ -45,10 +45,10 @@ from config.schemas import FieldSpec
 FEATURES = ("found", "prior", "margin", "ocr", "shape", "top", "agree", "fail")
 KINDS = ("amount", "date", "name", "address", "id", "code", "items")
 # fitted by bench/fit_confidence.py; see the module docstring
-WEIGHTS: dict[str, float] = {"found": 1.037, "prior": 0.082, "margin": 1.244, "ocr": 0.69,
-                             "shape": 1.564, "top": 1.216, "agree": 0.584, "fail": -1.944}
-BIAS: dict[str, float] = {"amount": -1.275, "date": -0.862, "name": -0.357, "address": -0.475,
-                          "id": -1.965, "code": 1.598, "items": 0.319}
+WEIGHTS: dict[str, float] = {"found": 1.043, "prior": 0.086, "margin": 1.246, "ocr": 0.701,
+                             "shape": 1.571, "top": 1.223, "agree": 0.585, "fail": -1.943}
+BIAS: dict[str, float] = {"amount": -1.312, "date": -0.898, "name": -0.387, "address": -0.506,
+                          "id": -2.0, "code": 1.549, "items": 0.286}
 FAILED_CAP = 0.5
 IMPLAUSIBLE_CAP = 0.2
 PLAUSIBILITY = {"amounts_not_negative", "total_not_zero", "dates_plausible"}

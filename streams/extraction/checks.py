@@ -10,6 +10,7 @@ schema and the page's text rows; it returns one `Check`, or None when it cannot 
                                              total (or the total less the tax)
     quantity_times_unit_price_equals_amount  on every item that has all three
     tendered_minus_change_equals_total       cash tendered and change printed on the page
+                                             (exact: a total before cash rounding fails it)
     amounts_not_negative                     unless the page says it is a credit note or refund
     total_not_zero                           a document with a total of 0.00 is not a sale
     dates_plausible                          after 1980, not far in the future (today + 60 days
@@ -34,7 +35,7 @@ from streams.extraction.normalize import find_amounts, find_currencies
 from topics.models import Check
 
 CENT = Decimal("0.02")  # two roundings of half a cent each
-CASH_ROUNDING = Decimal("0.05")  # cash totals are rounded to 5 cents in many countries
+PAID = Decimal("0.01")  # change is worked out from the amount payable: exact to the cent
 EARLIEST = date(1980, 1, 1)
 ISSUE_AHEAD = timedelta(days=60)
 DUE_AHEAD = timedelta(days=3 * 366)
@@ -146,10 +147,10 @@ def payment(data: Data, schema: SchemaDef, rows: list[str], today: date) -> Chec
     if tendered is None:
         return None
     if change is None:  # a card payment of the exact total agrees; anything else is unclear
-        if abs(tendered - total) > CASH_ROUNDING:
+        if abs(tendered - total) > PAID:
             return None
         change = Decimal(0)
-    ok = abs(tendered - change - total) <= CASH_ROUNDING
+    ok = abs(tendered - change - total) <= PAID
     sign = "=" if ok else "!="
     return Check(rule="tendered_minus_change_equals_total", ok=ok, fields=["total"],
                  detail=f"{tendered} - {change} {sign} {total}")
