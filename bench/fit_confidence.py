@@ -14,7 +14,12 @@ paste into calibration.py. Never pass the folders the model is scored on.
 
     python -m bench.fit_confidence --score ../shared/samples/receipts-more:receipt HOLDOUT:gt
 
-prints `doc-extractor eval`'s report for each folder, reusing the OCR cache.
+prints `doc-extractor eval`'s report for each folder, reusing the OCR cache. The tuning sets
+used for the constants in calibration.py:
+
+    python -m tests.streams.scangen /tmp/scan-tune --seed 11 --n 80 --split tune
+    python -m tests.streams.scangen /tmp/scan-tune2 --seed 12 --n 120 --split tune
+    python -m bench.fit_confidence --degrade /tmp/scan-tune2 /tmp/scan-tune3
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import hashlib
 import json
 import math
 import os
+import random
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +123,28 @@ def score(sets: list[tuple[Path, str]]) -> None:
         print(f"== {folder} ({named})\n{format_report(report)}")  # noqa: T201
 
 
+def degrade(src: Path, dst: Path, count: int = 90, seed: int = 7) -> None:
+    """Harder copies of generated tuning scans: downscaled 0.5-0.7, blurred, JPEG 35-55.
+
+    The tuning scans alone hold too few wrong values to learn from; these add more.
+    """
+    from PIL import Image, ImageFilter
+
+    rng = random.Random(seed)
+    dst.mkdir(parents=True, exist_ok=True)
+    for path in sorted(src.glob("*.jpg"))[:count]:
+        img = Image.open(path).convert("L")
+        scale = rng.uniform(0.5, 0.7)
+        img = img.resize((int(img.width * scale), int(img.height * scale)), Image.Resampling.BILINEAR)
+        img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 0.9)))
+        out = dst / f"deg_{path.name}"
+        img.save(out, "JPEG", quality=rng.randint(35, 55))
+        gt = json.loads(path.with_name(path.name + ".gt.json").read_text())
+        gt["file"] = out.name
+        gt.setdefault("notes", []).append(f"degraded further: scale {scale:.2f}")
+        out.with_name(out.name + ".gt.json").write_text(json.dumps(gt))
+
+
 def fit(rows: list[dict[str, Any]], steps: int = 50000, rate: float = 1.0,
         l2: float = L2) -> tuple[dict[str, float], dict[str, float]]:
     """Penalised logistic regression by projected gradient descent (weights signed)."""
@@ -178,7 +206,12 @@ def main(argv: list[str] | None = None) -> None:
                         help="fit these saved examples (--out files) instead of extracting")
     parser.add_argument("--score", action="store_true",
                         help="only print the eval report of each set (never-tuned sets welcome)")
+    parser.add_argument("--degrade", nargs=2, type=Path, metavar=("SRC", "DST"),
+                        help="only write harder copies of SRC's generated scans to DST")
     args = parser.parse_args(argv)
+    if args.degrade:
+        degrade(*args.degrade)
+        return
     sets = [(Path(s.rsplit(":", 1)[0]), s.rsplit(":", 1)[1]) for s in args.sets]
     if args.score:
         score(sets)
