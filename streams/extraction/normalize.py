@@ -192,6 +192,8 @@ def _decimal(num: str) -> Decimal | None:
         digits = digits.replace(sep, "")
     if decimal_sep:
         digits = digits.replace(decimal_sep, ".")
+    if len(digits) > 16:  # no amount has so many digits (an id or a barcode); quantize would fail
+        return None
     try:
         return Decimal(digits)
     except InvalidOperation:

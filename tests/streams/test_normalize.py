@@ -95,3 +95,9 @@ def test_parse_currency(text, code):
 @pytest.mark.parametrize("text", ["foo", "", "TRYING", None, 3])
 def test_parse_currency_rejects(text):
     assert parse_currency(text) is None
+
+
+def test_a_barcode_length_number_is_not_an_amount_and_does_not_raise():
+    digits = "9" * 40
+    assert find_amounts(f"Ref {digits} Total 12.50") == [(4 + 41 + 6, 4 + 41 + 11, "12.50")]
+    assert parse_amount(digits) is None
