@@ -22,13 +22,12 @@ accuracy; calibration, the AUROC of confidence against right/wrong (the chance t
 value outranks a wrong one; 0.5 when all are right or all wrong); auto-accept, at the review
 threshold, the precision of the values at or above it and their share of all scored values.
 
-`extract_file` is the default: the pipeline's own stage functions run in process with the
-local extractor (see streams/inprocess.py).
+`streams.inprocess.extract_local` is the default: the pipeline's own stage functions, in
+process, with the local extractor.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import multiprocessing
 import re
@@ -46,6 +45,7 @@ import structlog
 from config.schemas import BUILTIN, SchemaDef
 from streams.document import Extraction
 from streams.extraction.normalize import parse_amount, parse_currency, parse_date
+from streams.inprocess import extract_local
 
 log = structlog.get_logger(__name__)
 DEFAULT_THRESHOLD = 0.9  # REVIEW_CONFIDENCE_THRESHOLD's default
@@ -221,7 +221,7 @@ def run_eval(directory: str | Path, extract_fn: ExtractFn | None = None,
     extraction carries no review threshold of its own. With `workers` > 1 documents are
     extracted in that many processes (`extract_fn` must then be a module-level function).
     """
-    extract_fn = extract_fn or extract_file
+    extract_fn = extract_fn or extract_local
     cases, skipped = [], 0
     for path, gt in load_cases(directory):
         name = schema_of(gt, schema)
@@ -308,14 +308,3 @@ def format_report(report: dict[str, Any]) -> str:
                  f"precision={report['precision']:.3f} coverage={report['coverage']:.3f}")
     return "\n".join(lines)
 
-
-def extract_file(path: Path, schema_name: str) -> Extraction:
-    """Extract one file in process exactly as the pipeline does, with the local extractor."""
-    from config.settings import Settings
-    from stores.metrics import Metrics
-    from streams.extraction.providers.chain import ProviderChain
-    from streams.inprocess import extract_file as extract_in_process
-
-    settings = Settings(_env_file=None, extraction_providers="local")  # type: ignore[call-arg]
-    chain = ProviderChain(settings, Metrics())
-    return asyncio.run(extract_in_process(Path(path), BUILTIN[schema_name], settings, chain))

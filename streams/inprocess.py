@@ -38,3 +38,14 @@ async def extract_bytes(data: bytes, content_type: str, schema: SchemaDef, setti
 
 async def extract_file(path: Path, schema: SchemaDef, settings: Settings, chain) -> Extraction:
     return await extract_bytes(path.read_bytes(), content_type_of(path), schema, settings, chain)
+
+
+def extract_local(path: Path, schema_name: str) -> Extraction:
+    """`extract_file` with the local extractor and a built-in schema, for `eval` (picklable)."""
+    from config.schemas import BUILTIN
+    from stores.metrics import Metrics
+    from streams.extraction.providers.chain import ProviderChain
+
+    settings = Settings(_env_file=None, extraction_providers="local")  # type: ignore[call-arg]
+    return asyncio.run(extract_file(Path(path), BUILTIN[schema_name], settings,
+                                    ProviderChain(settings, Metrics())))

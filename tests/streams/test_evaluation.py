@@ -10,12 +10,12 @@ import pytest
 from streams.document import Extraction
 from streams.evaluation import (
     auroc,
-    extract_file,
     format_report,
     load_cases,
     run_eval,
     score_field,
 )
+from streams.inprocess import extract_local
 from tests.streams import docgen
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
@@ -78,16 +78,16 @@ def test_run_eval_and_report(tmp_path):
     assert re.search(r"^total\s+1\s+3\s+0\.333$", text, re.M)
 
 
-def test_extract_file_reads_text_and_scanned_pdfs(tmp_path):
+def test_extract_local_reads_text_and_scanned_pdfs(tmp_path):
     pdf = docgen.make_pdf(docgen.invoice_nl())
     (tmp_path / "text.pdf").write_bytes(pdf)
-    result = extract_file(tmp_path / "text.pdf", "invoice")
+    result = extract_local(tmp_path / "text.pdf", "invoice")
     assert result.data["total"] == "538.45" and result.confidence["total"] >= 0.6
     scan = pymupdf.open()
     page = scan.new_page(width=595, height=842)
     page.insert_image(page.rect, stream=docgen.render_jpeg(pdf))
     (tmp_path / "scan.pdf").write_bytes(scan.tobytes())
-    scanned = extract_file(tmp_path / "scan.pdf", "invoice")  # no text layer: OCR
+    scanned = extract_local(tmp_path / "scan.pdf", "invoice")  # no text layer: OCR
     assert scanned.data["total"] == "538.45"
     assert scanned.citations["total"][0].page == 1
 
