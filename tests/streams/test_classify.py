@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from types import SimpleNamespace
 
 import pytest
@@ -144,3 +145,21 @@ def test_llm_plan_is_used_and_a_broken_plan_falls_back_to_local():
     assert [(p.first, p.last) for p in parts] == [(1, 1), (2, 2), (3, 3)]
     parts, method = _classify(pdf, _Model(rows, provider="local"))  # every model failed
     assert method == "local" and len(parts) == 3
+
+
+def test_llm_path_asks_the_real_sdk_and_falls_back_when_the_plan_is_unusable(fake,
+                                                                              make_settings):
+    """The Groq SDK against the fake server: asked for a page plan; its heuristic answer is no
+    clean plan, so the local classifier decides."""
+    from stores.metrics import Metrics
+    from streams.extraction.providers.chain import ProviderChain
+
+    chain = ProviderChain(make_settings(extraction_providers="groq,local"), Metrics())
+    try:
+        parts, method = _classify(docgen.make_pdf(docgen.invoice_en(), docgen.receipt()), chain)
+    finally:
+        asyncio.run(chain.aclose())
+    asked = fake.requests(api="groq")
+    assert asked and "page_split" in json.dumps(asked[0])
+    assert method == "local"  # the fake fills arrays from item lines, not one row per page
+    assert [(p.first, p.last) for p in parts] == [(1, 1), (2, 2)]
