@@ -98,7 +98,7 @@ def test_delete_leaves_a_tombstone_last_and_the_marker_only_where_retention_boun
              for spec in all_topics()}
     # The stage topics still hold the filename, for STAGE_RETENTION_HOURS; results until the
     # cleaner compacts it (README: "What is kept"). Nothing else may carry it.
-    bounded = {"documents.submitted", "documents.prepared", "documents.results"}
+    bounded = {"documents.submitted", "documents.paged", "documents.prepared", "documents.results"}
     tally(lost=0, duplicated=0, stuck=0, leaked=sum(n for t, n in found.items()
                                                   if t not in bounded), where=found)
     assert {t for t, n in found.items() if n} <= bounded
