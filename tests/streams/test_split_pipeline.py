@@ -25,6 +25,8 @@ from topics.models import Prepared, utcnow
 
 pytestmark = pytest.mark.integration
 KEY = "split-key-0123456789abcdef"
+LETTER = [(72, 120, "Dear Sir or Madam,"), (72, 140, "we are writing to let you know that"),
+          (72, 160, "our office moves next month."), (72, 200, "Kind regards")]
 
 
 def _pdf(*layouts: list) -> bytes:
@@ -170,10 +172,17 @@ def test_cancel_and_delete_of_a_parent_take_its_children(settings, spawn, fake_s
                 assert record["status"] == "cancelled", record
                 assert store.keys(f"blob:{cid}:*") == []
             # Delete: a completed parent erases its children too.
-            done_doc = upload([docgen.invoice_de(), docgen.invoice_us()])
-            final = wait_final(client, done_doc, timeout=120)
-            assert final["status"] == "completed"
+            # A letter (`other`) completes at once; the invoice takes the provider's 3 s.
+            done_doc = upload([LETTER, docgen.invoice_de()])
+            events = _events(client, done_doc)  # the parent's stream follows its children
+            final = events[-1]
+            assert final["status"] == "completed" and final == wait_final(client, done_doc)
+            progress = [sorted(c["status"] for c in e.get("children_status", [])) for e in events]
+            assert ["completed", "extracting"] in progress or ["completed", "queued"] in progress
             assert [c["status"] for c in final["children_status"]] == ["completed"] * 2
+            assert [c["schema"] for c in final["children_status"]] == ["other", "invoice"]
+            letter = client.get(f"/v1/documents/{final['children'][0]}").json()
+            assert letter["data"] is None and letter["page_range"] == [1, 1]
             assert client.delete(f"/v1/documents/{done_doc}").status_code == 200
             for cid in [done_doc, *final["children"]]:
                 state = client.get(f"/v1/documents/{cid}").json()
@@ -181,6 +190,16 @@ def test_cancel_and_delete_of_a_parent_take_its_children(settings, spawn, fake_s
                 assert store.keys(f"blob:{cid}:*") == []
     finally:
         fake_server.config.latency_ms = 0
+
+
+def _events(client: httpx.Client, doc_id: str) -> list[dict]:
+    """The parent's server-sent `status` events, until its stream ends."""
+    found = []
+    with client.stream("GET", f"/v1/documents/{doc_id}/events", timeout=120) as response:
+        for line in response.iter_lines():
+            if line.startswith("data: "):
+                found.append(json.loads(line.removeprefix("data: ")))
+    return found
 
 
 def _until(client: httpx.Client, doc_id: str, ok, timeout: float = 60) -> dict:
