@@ -37,7 +37,7 @@ def commit() -> str:
         sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
                              capture_output=True, check=True).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--", "streams", "ingest_api",
-                                "config", "topics"], cwd=ROOT, text=True,
+                                "config", "topics", "stores", "cli"], cwd=ROOT, text=True,
                                capture_output=True).stdout.strip()
         return sha + ("+dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):

@@ -29,6 +29,7 @@ from topics.admin import create_topics
 ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK = "127.0.0.1"
 API_KEY = "bench-key-0123456789abcdef"
+IP_HASH_KEY = "bench-ip-hash-key-0123456789abcdef0123456789"  # production wants 32+
 
 
 def free_port() -> int:
@@ -63,6 +64,7 @@ class StackConfig:
                 if k.upper() not in Settings.model_fields and not k.startswith(("GROQ", "MISTRAL"))}
         values = {
             "ENVIRONMENT": "production", "LOG_LEVEL": "INFO", "API_KEYS": f"bench:{API_KEY}",
+            "IP_HASH_KEY": IP_HASH_KEY,
             "KAFKA_BOOTSTRAP_SERVERS": self.kafka, "REDIS_URL": self.redis_url,
             "TOPIC_PREFIX": self.prefix, "WORKER_GROUP": f"bench{self.tag}",
             "EXTRACTION_PROVIDERS": "groq", "GROQ_API_KEY": "fake-groq-key-for-bench",

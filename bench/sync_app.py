@@ -82,11 +82,11 @@ def build() -> FastAPI:
                                            declared_type=file.content_type, max_pages=100)
             pages, images = await run_in_threadpool(prepare, data, info.content_type, opts)
             async with state["slots"]:
-                raw, model = await state["provider"].extract(pages, schema, images)
+                answer = await state["provider"].extract(pages, schema, images)
         except ExtractorError as exc:
             return JSONResponse({"error": exc.code}, status_code=exc.status)
-        fields, errors = validate(raw, schema)
-        return JSONResponse({"data": fields, "errors": errors, "model": model})
+        fields, errors = validate(answer.data, schema)
+        return JSONResponse({"data": fields, "errors": errors, "model": answer.model})
 
     return app
 
