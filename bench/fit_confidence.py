@@ -135,7 +135,8 @@ def degrade(src: Path, dst: Path, count: int = 90, seed: int = 7) -> None:
     for path in sorted(src.glob("*.jpg"))[:count]:
         img = Image.open(path).convert("L")
         scale = rng.uniform(0.5, 0.7)
-        img = img.resize((int(img.width * scale), int(img.height * scale)), Image.Resampling.BILINEAR)
+        img = img.resize((int(img.width * scale), int(img.height * scale)),
+                         Image.Resampling.BILINEAR)
         img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.4, 0.9)))
         out = dst / f"deg_{path.name}"
         img.save(out, "JPEG", quality=rng.randint(35, 55))
