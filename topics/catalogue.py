@@ -68,8 +68,9 @@ class Stage:
 
 
 PIPELINE: tuple[Stage, ...] = (
-    Stage("preprocess", SUBMITTED, Submitted, (PAGED,),
-          description="text layer, words and page renders"),
+    Stage("preprocess", SUBMITTED, Submitted, (PREPARED, PAGED),
+          description="text layer, words and page renders; schema=auto documents go to classify,"
+                      " the others straight to extract"),
     Stage("classify", PAGED, Prepared, (PREPARED, RESULTS),
           description="schema=auto: split into parts and classify each (a child document per"
                       " part; `other` parts complete unextracted); other documents pass through"),

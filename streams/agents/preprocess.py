@@ -13,6 +13,7 @@ from pydantic import TypeAdapter
 
 from config.errors import BlobMissing, InvalidDocument, UndecodableMessage
 from config.media import MEDIA_TYPES
+from config.schemas import AUTO
 from stores.blobs import image_key, pages_key
 from stores.reviews import ReviewStore
 from streams.agents import decode_keyed, forward_headers, run_stage
@@ -26,6 +27,7 @@ from topics.models import Prepared, Result, Status, Submitted
 
 log = structlog.get_logger()
 STAGE = catalogue.STAGES["preprocess"]
+TO_EXTRACT, TO_CLASSIFY = STAGE.outputs
 PAGES = TypeAdapter(list[Page])
 
 
@@ -61,7 +63,9 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
         page_count=len(pages), submitted_at=doc.submitted_at,
         timings_ms={"preprocess": round((time.perf_counter() - started) * 1000, 1)},
     )
-    await ctx.publish(STAGE.outputs[0], doc.id.encode(), encode(prepared), forward_headers(msg))
+    # Only schema=auto needs the classify stage; the others skip its hop.
+    target = TO_CLASSIFY if schema.name == AUTO.name else TO_EXTRACT
+    await ctx.publish(target, doc.id.encode(), encode(prepared), forward_headers(msg))
     log.info("stage.done", pages=len(pages), rendered=len(images))
     await _store_previews(ctx, doc, data)
 

@@ -102,7 +102,12 @@ def test_results_are_compacted_and_stage_topics_kept_only_their_retention(settin
         finally:
             await admin.close()
 
-    found = asyncio.run(configs())
+    for _ in range(40):  # a new topic's configs can lag its creation on a busy broker
+        found = asyncio.run(configs())
+        if all("retention.ms" in found.get(name(t, settings.topic_prefix), {})
+               for t in (SUBMITTED, PREPARED, RESULTS, SUBMITTED.dlq)):
+            break
+        time.sleep(0.25)
     hour = 3600 * 1000
     for spec in (SUBMITTED, PREPARED):
         assert found[name(spec, settings.topic_prefix)]["retention.ms"] == str(2 * hour)
