@@ -45,6 +45,35 @@ def fresh_copy(image: Path, folder: Path) -> Path:
     return path
 
 
+class EventStreams:
+    """Every document event stream the page opens. A follower may come back after a 429, a 503
+    or a broken stream, but never opens a second stream while its first is still open."""
+
+    def __init__(self, page: Page):
+        self.opened: dict[str, int] = {}
+        self.open: dict[str, int] = {}
+        self.overlaps: list[str] = []
+        page.on("request", self._start)
+        page.on("requestfinished", self._end)
+        page.on("requestfailed", self._end)
+
+    @staticmethod
+    def _doc(request) -> str | None:
+        match = re.search(r"/v1/documents/([^/]+)/events$", request.url)
+        return match.group(1) if match else None
+
+    def _start(self, request) -> None:
+        if doc := self._doc(request):
+            if self.open.get(doc):
+                self.overlaps.append(doc)
+            self.open[doc] = self.open.get(doc, 0) + 1
+            self.opened[doc] = self.opened.get(doc, 0) + 1
+
+    def _end(self, request) -> None:
+        if doc := self._doc(request):
+            self.open[doc] -= 1
+
+
 def open_studio(page: Page, base: str) -> None:
     """The studio with the key already given in this browser session (no 401 on first load)."""
     page.add_init_script(f"sessionStorage.setItem('studio.apiKey', {json.dumps(KEY)})")
