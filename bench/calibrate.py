@@ -34,7 +34,7 @@ async def _capture(fake_url: str, doc: docmix.Doc) -> httpx.Request:
                         groq_base_url=fake_url, provider_max_retries=0)
     async with httpx.AsyncClient(event_hooks={"request": [hook]}) as http:
         provider = GroqProvider(settings, http_client=http)
-        pages, images = prepare(doc.data, doc.content_type, RenderOptions())
+        pages, images, _ = prepare(doc.data, doc.content_type, RenderOptions())
         await provider.extract(pages, BUILTIN["invoice"], images)
     return seen[0]
 

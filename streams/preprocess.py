@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import pymupdf
 from PIL import Image, ImageOps
@@ -34,26 +35,25 @@ class PreviewOptions:
     max_dim: int = 1400
     quality: int = 70
 
-
-def render_previews(data: bytes, content_type: str, opts: PreviewOptions) -> dict[int, bytes]:
-    """`{page number: JPEG}` of every page, fit inside `opts.max_dim`."""
-    small = RenderOptions(opts.dpi, opts.max_dim, opts.quality)
-    if content_type != "application/pdf":
-        return {1: encode_jpeg(ImageOps.exif_transpose(Image.open(io.BytesIO(data))), small)}
-    previews: dict[int, bytes] = {}
-    with pymupdf.open(stream=data, filetype="pdf") as doc:
-        for index in range(doc.page_count):
-            pix = doc[index].get_pixmap(matrix=_zoom(doc[index], opts.dpi, opts.max_dim))
-            img = Image.frombytes("RGB", (pix.width, pix.height), pix.samples)
-            previews[index + 1] = encode_jpeg(img, small)
-    return previews
+    @property
+    def jpeg(self) -> RenderOptions:
+        return RenderOptions(self.dpi, self.max_dim, self.quality)
 
 
-def prepare(data: bytes, content_type: str, opts: RenderOptions) -> tuple[list[Page], dict]:
-    """Pages of a document plus `{page number: JPEG bytes}` for pages that need vision/OCR."""
+class Rendered(NamedTuple):
+    pages: list[Page]
+    images: dict[int, bytes]  # page number -> JPEG, for the pages that need vision or OCR
+    previews: dict[int, bytes]  # page number -> small JPEG of every page; empty unless asked
+
+
+def prepare(data: bytes, content_type: str, opts: RenderOptions,
+            previews: PreviewOptions | None = None) -> Rendered:
+    """The pages of a document, with renders of the pages that need vision/OCR and, when
+    `previews` is given, a small image of every page. Previews come from the same open document
+    and the same renders (a scanned page is shrunk, never rendered twice)."""
     if content_type == "application/pdf":
-        return _prepare_pdf(data, opts)
-    return _prepare_image(data, opts)
+        return _prepare_pdf(data, opts, previews)
+    return _prepare_image(data, opts, previews)
 
 
 def usable_text(text: str) -> bool:
@@ -65,13 +65,14 @@ def usable_text(text: str) -> bool:
     return clean / len(stripped) >= MIN_CLEAN_RATIO
 
 
-def _prepare_pdf(data: bytes, opts: RenderOptions) -> tuple[list[Page], dict]:
+def _prepare_pdf(data: bytes, opts: RenderOptions, previews: PreviewOptions | None) -> Rendered:
     try:
         doc = pymupdf.open(stream=data, filetype="pdf")
     except Exception as exc:
         raise InvalidDocument(f"PDF does not open: {exc}") from None
     pages: list[Page] = []
     images: dict[int, bytes] = {}
+    small: dict[int, bytes] = {}
     with doc:
         for index in range(doc.page_count):
             pdf_page = doc[index]
@@ -85,15 +86,20 @@ def _prepare_pdf(data: bytes, opts: RenderOptions) -> tuple[list[Page], dict]:
                 ]
                 pages.append(Page(number=number, width=width, height=height, text=text,
                                   words=words))
+                if previews:
+                    small[number] = encode_jpeg(_render(pdf_page, previews.dpi, previews.max_dim),
+                                                previews.jpeg)
                 continue
-            pix = pdf_page.get_pixmap(matrix=_zoom(pdf_page, opts.dpi, opts.max_dim))
-            img = Image.frombytes("RGB", (pix.width, pix.height), pix.samples)
+            img = _render(pdf_page, opts.dpi, opts.max_dim)
             images[number] = encode_jpeg(img, opts)
             pages.append(Page(number=number, width=width, height=height, source="image"))
-    return pages, images
+            if previews:
+                small[number] = _shrink(img, previews, max(1, opts.dpi // previews.dpi))
+    return Rendered(pages, images, small)
 
 
-def _prepare_image(data: bytes, opts: RenderOptions) -> tuple[list[Page], dict]:
+def _prepare_image(data: bytes, opts: RenderOptions,
+                   previews: PreviewOptions | None) -> Rendered:
     try:
         opened = Image.open(io.BytesIO(data))
         if opened.format == "JPEG":
@@ -106,7 +112,20 @@ def _prepare_image(data: bytes, opts: RenderOptions) -> tuple[list[Page], dict]:
         raise InvalidDocument(f"image does not decode: {exc}") from None
     jpeg = encode_jpeg(img, opts)
     page = Page(number=1, width=float(img.width), height=float(img.height), source="image")
-    return [page], {1: jpeg}
+    return Rendered([page], {1: jpeg}, {1: _shrink(img, previews, 1)} if previews else {})
+
+
+def _render(page: pymupdf.Page, dpi: int, max_dim: int) -> Image.Image:
+    pix = page.get_pixmap(matrix=_zoom(page, dpi, max_dim))
+    return Image.frombytes("RGB", (pix.width, pix.height), pix.samples)
+
+
+def _shrink(img: Image.Image, previews: PreviewOptions, factor: int) -> bytes:
+    """A preview from an image already in memory: a whole-number box reduction (cheap),
+    by `factor` or more, until it fits `previews.max_dim`."""
+    factor = max(factor, math.ceil(max(img.size) / previews.max_dim))
+    img = to_rgb(img)
+    return encode_jpeg(img.reduce(factor) if factor > 1 else img, previews.jpeg)
 
 
 def to_rgb(img: Image.Image) -> Image.Image:

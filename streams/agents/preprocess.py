@@ -19,7 +19,7 @@ from stores.reviews import ReviewStore
 from streams.agents import decode_keyed, forward_headers, run_stage
 from streams.context import StageContext
 from streams.document import Page
-from streams.preprocess import PreviewOptions, prepare, render_previews
+from streams.preprocess import PreviewOptions, prepare
 from streams.runner import Incoming
 from topics import catalogue
 from topics.codec import encode
@@ -29,6 +29,7 @@ log = structlog.get_logger()
 STAGE = catalogue.STAGES["preprocess"]
 TO_EXTRACT, TO_CLASSIFY = STAGE.outputs
 PAGES = TypeAdapter(list[Page])
+PREVIEWS = PreviewOptions()  # page images for the review studio
 
 
 async def handle(ctx: StageContext, msg: Incoming) -> None:
@@ -49,7 +50,8 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
     if isinstance(data, BaseException):
         raise data
     started = time.perf_counter()
-    pages, images = await ctx.in_pool(prepare, data, doc.content_type, ctx.render)
+    pages, images, previews = await ctx.in_pool(prepare, data, doc.content_type, ctx.render,
+                                                PREVIEWS)
     blobs: dict[str, bytes] = {}
     for number, jpeg in images.items():
         blobs[key := image_key(doc.id, number)] = jpeg
@@ -67,13 +69,12 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
     target = TO_CLASSIFY if schema.name == AUTO.name else TO_EXTRACT
     await ctx.publish(target, doc.id.encode(), encode(prepared), forward_headers(msg))
     log.info("stage.done", pages=len(pages), rendered=len(images))
-    await _store_previews(ctx, doc, data)
+    await _store_previews(ctx, doc, previews)
 
 
-async def _store_previews(ctx: StageContext, doc: Submitted, data: bytes) -> None:
+async def _store_previews(ctx: StageContext, doc: Submitted, previews: dict[int, bytes]) -> None:
     """Page images for the review studio, after the publish: off the result's critical path."""
     try:
-        previews = await ctx.in_pool(render_previews, data, doc.content_type, PreviewOptions())
         await ReviewStore(ctx.stores.redis, ctx.settings.result_ttl_seconds).put_previews(
             doc.tenant, doc.id, previews, doc.filename)
     except Exception as exc:  # best effort: a document without previews is still extracted

@@ -34,7 +34,7 @@ def cached_pages(path: Path, cache: Path, only: bool = False) -> list[Page] | No
         return None
     from streams.extraction.run import ocr_words
 
-    pages, images = prepare(data, content_type_of(path), RenderOptions())
+    pages, images, _ = prepare(data, content_type_of(path), RenderOptions())
     for page in pages:
         if page.source == "image" and page.number in images:
             page.words, page.text = ocr_words(images[page.number])

@@ -26,7 +26,7 @@ from topics.models import Classification, Review
 
 
 def _parts(pdf: bytes, candidates=None):
-    pages, _ = prepare(pdf, "application/pdf", RenderOptions())
+    pages, _, _ = prepare(pdf, "application/pdf", RenderOptions())
     return classify_local(pages, candidates or dict(BUILTIN))
 
 
@@ -125,7 +125,7 @@ class _Model:
 
 
 def _classify(pdf: bytes, chain):
-    pages, images = prepare(pdf, "application/pdf", RenderOptions())
+    pages, images, _ = prepare(pdf, "application/pdf", RenderOptions())
     return asyncio.run(classify_document(pages, images, dict(BUILTIN), chain, ocr=False,
                                          run_cpu=asyncio.to_thread))
 

@@ -31,7 +31,7 @@ def pixmap_sizes(monkeypatch) -> list[tuple[int, int]]:
 def test_a_huge_page_is_rendered_within_max_image_dim(pixmap_sizes):
     # 14,400 pt at 20 DPI would be 4,000 px a side (1.6 GB at 200 DPI): the render itself is cut.
     opts = RenderOptions(dpi=20, max_dim=512, quality=80)
-    pages, images = prepare(huge_page_pdf(), "application/pdf", opts)
+    pages, images, _ = prepare(huge_page_pdf(), "application/pdf", opts)
     assert pixmap_sizes and max(max(s) for s in pixmap_sizes) <= opts.max_dim + 1, pixmap_sizes
     assert max(Image.open(io.BytesIO(images[1])).size) <= opts.max_dim
     assert pages[0].width == 14_400
@@ -51,7 +51,7 @@ def test_a_jpeg_whose_header_claims_more_than_its_data_is_invalid():
 def test_genuine_jpegs_even_blank_ones_still_decode(size):
     buffer = io.BytesIO()
     Image.new("RGB", size, "white").save(buffer, "JPEG", quality=95)
-    pages, images = prepare(buffer.getvalue(), "image/jpeg", RenderOptions())
+    pages, images, _ = prepare(buffer.getvalue(), "image/jpeg", RenderOptions())
     assert pages[0].width == size[0] and 1 in images
 
 
@@ -63,5 +63,5 @@ def test_pipeline_corpus(case):
             prepare(case.bytes_factory(), case.content_type, opts)
         assert err.value.code == case.final_code
     else:
-        pages, _ = prepare(case.bytes_factory(), case.content_type, opts)
+        pages, _, _ = prepare(case.bytes_factory(), case.content_type, opts)
         assert pages
