@@ -102,6 +102,12 @@ export function renderFields(host, view) {
   }
 }
 
+// On a phone each line item becomes a card; its cells show their column's name (CSS).
+function labelled(td, label) {
+  td.dataset.label = label;
+  return td;
+}
+
 function renderItems(name, spec, view) {
   const rows = view.edits.has(name) ? view.edits.get(name) : ((view.result.data || {})[name] || []);
   const cols = Object.keys(spec.items || {});
@@ -109,7 +115,7 @@ function renderItems(name, spec, view) {
   if (!rows || !rows.length) { wrap.append(el("p", { className: "muted" }, "None found.")); return wrap; }
   const body = el("tbody");
   rows.forEach((item, i) => {
-    const tr = el("tr", {}, el("td", {}, String(i + 1)));
+    const tr = el("tr", {}, labelled(el("td", {}, String(i + 1)), "line"));
     for (const col of cols) {
       const input = el("input", { type: "text", value: shown((item || {})[col]) ?? "" });
       input.setAttribute("aria-label", `${name} line ${i + 1} ${col}`);
@@ -119,7 +125,7 @@ function renderItems(name, spec, view) {
         copy[i][col] = parseValue(input.value, spec.items[col].type);
         view.commit(name, copy, false); // no redraw: the next cell keeps the focus
       });
-      tr.append(el("td", {}, input));
+      tr.append(labelled(el("td", {}, input), col.replaceAll("_", " ")));
     }
     body.append(tr);
   });
