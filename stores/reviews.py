@@ -68,6 +68,14 @@ class ReviewStore:
         data = await self.redis.hget(preview_key(doc_id), str(page))  # type: ignore[misc]
         return data.encode() if isinstance(data, str) else data
 
+    async def page(self, doc: Result, n: int) -> bytes | None:
+        """Page `n` of `doc` as people see it. A part split from a `schema=auto` document has no
+        previews of its own: its pages are its parent's, counted from the part's first page."""
+        if doc.parent_id is None or doc.page_range is None:
+            return await self.preview(doc.id, n)
+        first, last = doc.page_range
+        return await self.preview(doc.parent_id, first + n - 1) if first + n - 1 <= last else None
+
     async def filenames(self, doc_ids: list[str]) -> list[str | None]:
         async with self.redis.pipeline(transaction=False) as pipe:
             for doc_id in doc_ids:
@@ -85,6 +93,8 @@ class ReviewStore:
             elif is_pending(result):
                 pipe.expire(_record_key(result.id), self.hold)
                 pipe.expire(previews, self.hold)
+                if result.parent_id:  # a split part shows its parent's pages
+                    pipe.expire(preview_key(result.parent_id), self.hold)
                 pipe.zadd(queue, {result.id: result.created_at.timestamp()})
                 pipe.expire(queue, self.hold)
             else:

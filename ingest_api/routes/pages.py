@@ -78,13 +78,13 @@ async def page_image(doc: DocumentDep, edge: EdgeDep,
                      ) -> Response:
     """Page `n` as a JPEG preview, for anyone on the tenant, while the result is retained."""
     reviews = ReviewStore(edge.redis, edge.settings.result_ttl_seconds)
-    data = await reviews.preview(doc.id, n)
+    data = await reviews.page(doc, n)
     # The worker stores previews just after the pipeline's first stage, off the result's path:
     # a page asked for right at completion may be a moment away.
     deadline = time.monotonic() + PREVIEW_WAIT_S
     while data is None and _just_done(doc, n) and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
-        data = await reviews.preview(doc.id, n)
+        data = await reviews.page(doc, n)
     if data is None:
         raise NotFound(f"no preview of page {n} of document {doc.id!r}")
     return Response(data, media_type="image/jpeg",

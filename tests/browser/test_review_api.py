@@ -8,6 +8,7 @@ import redis
 from tests.browser.conftest import OTHER_KEY
 from tests.browser.studio import MISMATCH, flag_for_review
 from tests.helpers import invoice_pdf, wait_final
+from tests.streams import docgen
 
 pytestmark = pytest.mark.integration
 
@@ -69,3 +70,21 @@ def test_previews_queue_review_and_erasure(stack):
         assert client.get(f"/v1/documents/{doc_id}/pages/1").status_code == 404
         assert r.exists(f"preview:{doc_id}") == 0
         assert client.post(url, json={"data": {}}).status_code in (404, 422)
+
+
+def test_a_split_part_shows_its_parents_pages(stack):
+    pdf = docgen.make_pdf(docgen.invoice_en(), docgen.invoice_de(), docgen.receipt())
+    with stack.client() as client:
+        parent = client.post("/v1/documents", data={"schema": "auto"},
+                             files={"file": ("mixed.pdf", pdf, "application/pdf")}).json()["id"]
+        done = wait_final(client, parent, timeout=90)
+        assert done["status"] == "completed" and len(done["children_status"]) >= 2, done
+        pages = {n: client.get(f"/v1/documents/{parent}/pages/{n}").content for n in (1, 2, 3)}
+        assert len(set(pages.values())) == 3 and all(p[:2] == b"\xff\xd8" for p in pages.values())
+        for child in done["children_status"]:
+            first, last = child["page_range"]
+            for n in range(1, last - first + 2):
+                got = client.get(f"/v1/documents/{child['id']}/pages/{n}")
+                assert got.status_code == 200 and got.content == pages[first + n - 1], child
+            beyond = client.get(f"/v1/documents/{child['id']}/pages/{last - first + 2}")
+            assert beyond.status_code == 404
