@@ -69,7 +69,7 @@ async def extract_cached(path: Path, schema_name: str, settings: Settings,
     opts = RenderOptions(settings.pdf_dpi, settings.max_image_dim, settings.jpeg_quality)
     data = path.read_bytes()
     kind = content_type_of(path)
-    pages, images = await asyncio.to_thread(prepare, data, kind, opts)
+    pages, images, _ = await asyncio.to_thread(prepare, data, kind, opts)
     for page in pages:
         if page.source == "image" and not page.words and page.number in images:
             page.words = await asyncio.to_thread(_cached_ocr, images[page.number])

@@ -26,7 +26,7 @@ async def extract_bytes(data: bytes, content_type: str, schema: SchemaDef, setti
                         chain) -> Extraction:
     """The preprocess stage's function, then the extract stage's, in this process."""
     opts = RenderOptions(settings.pdf_dpi, settings.max_image_dim, settings.jpeg_quality)
-    pages, images = await asyncio.to_thread(prepare, data, content_type, opts)
+    pages, images, _ = await asyncio.to_thread(prepare, data, content_type, opts)
 
     async def load_pdf() -> bytes | None:
         return data if content_type == "application/pdf" else None

@@ -36,7 +36,7 @@ async def split_bytes(data: bytes, content_type: str, settings: Settings, chain,
     """The preprocess, classify and extract stages' functions, in this process."""
     candidates = candidates or dict(BUILTIN)
     opts = RenderOptions(settings.pdf_dpi, settings.max_image_dim, settings.jpeg_quality)
-    pages, images = await asyncio.to_thread(prepare, data, content_type, opts)
+    pages, images, _ = await asyncio.to_thread(prepare, data, content_type, opts)
     parts, method = await classify_document(pages, images, candidates, chain,
                                             ocr=settings.ocr_enabled, run_cpu=asyncio.to_thread)
     out: Split = []
