@@ -14,8 +14,9 @@ import structlog
 
 from config.errors import ProviderError
 from config.schemas import OTHER, FieldSpec, SchemaDef
-from streams.classify import PagePart, PageSignals
+from streams.classify import PagePart
 from streams.document import Page
+from streams.page_signals import PageSignals
 
 log = structlog.get_logger()
 LOCAL = "local"

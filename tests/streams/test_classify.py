@@ -13,10 +13,10 @@ from streams.classify import (
     classify_document,
     classify_local,
     looks_blank,
-    page_signals,
     split_pages,
 )
 from streams.document import Extraction
+from streams.page_signals import page_signals
 from streams.preprocess import RenderOptions, prepare
 from streams.split import child_id, needs_review
 from streams.split_eval import score_case, summarize
