@@ -13,7 +13,7 @@ from structlog.testing import capture_logs
 from ingest_api.app import create_app
 from tests.ingest_api.asgi import client_from, running
 from tests.ingest_api.conftest import ACME
-from tests.ingest_api.hostile import long_name_upload, nested_schema
+from tests.ingest_api.hostile_requests import long_name_upload, nested_schema
 
 pytestmark = pytest.mark.integration
 LOGS = {"processors": [structlog.contextvars.merge_contextvars]}

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import free_port, wait_http_ready
 from tests.ingest_api.conftest import ACME
-from tests.ingest_api.hostile import HOSTILE_REQUESTS, long_name_upload
+from tests.ingest_api.hostile_requests import HOSTILE_REQUESTS, long_name_upload
 
 pytestmark = pytest.mark.integration
 

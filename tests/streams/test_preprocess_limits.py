@@ -10,7 +10,7 @@ from PIL import Image
 
 from config.errors import InvalidDocument
 from streams.preprocess import RenderOptions, prepare
-from tests.ingest_api.hostile import PIPELINE_CASES, huge_page_pdf, jpeg_claiming
+from tests.ingest_api.hostile_requests import PIPELINE_CASES, huge_page_pdf, jpeg_claiming
 
 
 @pytest.fixture
