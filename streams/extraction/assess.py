@@ -71,13 +71,20 @@ def gate(data: dict[str, Any], conf: dict[str, float], checks: list[Check], sche
 
 
 def assess(extraction: Extraction, pages: list[Page], schema: SchemaDef, *, threshold: float,
-           index: Index | None = None, today: date | None = None) -> Extraction:
-    """Checks, calibrated confidences and the review decision of a grounded extraction."""
+           index: Index | None = None, today: date | None = None,
+           local: Extraction | None = None) -> Extraction:
+    """Checks, calibrated confidences and the review decision of a grounded extraction.
+
+    `local` is the local extractor's reading of the same pages, for a model's answer; it is
+    read here when not given."""
     index = index or Index(pages)
     rows = [" ".join(block.text for block in row) for row in index.layout.rows]
     data = extraction.data
     checks = run_checks(data, schema, rows, today or date.today())
-    local = extract_local(pages, schema) if extraction.provider != "local" else None
+    if extraction.provider == "local":
+        local = None
+    elif local is None:
+        local = extract_local(pages, schema)
     conf = dict(extraction.confidence)
     evidence = {name: dict(e) for name, e in extraction.evidence.items()}
     for name, spec in schema.fields.items():

@@ -45,16 +45,23 @@ async def extract_pages(pages: list[Page], images: dict[int, bytes], schema: Sch
             if page.source == "image" and not page.words and page.number in images:
                 page.words, page.text = await run_cpu(ocr_words, images[page.number])
     asking = asyncio.ensure_future(chain.extract(pages, schema, images))
+    # A model's answer is judged against the text layer's own reading (`assess`): read it off
+    # the event loop while the model thinks, so a busy worker's loop keeps up.
+    reading = (asyncio.ensure_future(run_cpu(extract_local, pages, schema))
+               if chain.names[:1] != ["local"] else None)
     try:  # grounding's index is most of its work and needs only the pages: build it meanwhile
         answered, _ = await asyncio.wait({asking}, timeout=HEAD_START_S)
         index = None if answered else Index(pages)  # the local extractor answers at once
         extraction = await asking
+        local = await reading if reading and extraction.provider != "local" else None
     finally:
-        asking.cancel()  # a no-op once answered; a cancelled stage leaves no call running
+        for task in (asking, reading):  # no-ops once done; a cancelled stage leaves none running
+            if task:
+                task.cancel()
     if ocr and needs_image_text(extraction, pages) and (pdf := await load_pdf()):
         pages = await run_cpu(ocr_pdf_images, pdf, pages)
         extraction, index = extract_local(pages, schema), None
     index = index or Index(pages)
     # checks, calibrated confidence and review: the same for every provider
     return assess(ground(extraction, pages, index), pages, schema, threshold=review_threshold,
-                  index=index)
+                  index=index, local=local)

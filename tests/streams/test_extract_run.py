@@ -1,4 +1,5 @@
-"""The extract stage's logic builds grounding's index while the model answers, not after."""
+"""While the model answers, the extract stage builds grounding's index and reads the text layer
+itself (off the event loop), not after."""
 
 import asyncio
 
@@ -19,8 +20,9 @@ ANSWER = {"vendor": "Acme Trading GmbH", "invoice_number": "R-4471", "total": "1
 class SlowChain:
     """A provider chain whose model takes `delay` seconds; records when it answered."""
 
-    def __init__(self, delay: float) -> None:
-        self.delay = delay
+    def __init__(self, delay: float, provider: str = "groq") -> None:
+        self.delay, self.provider = delay, provider
+        self.names = [provider]
         self.answered = False
         self.cancelled = False
 
@@ -31,7 +33,19 @@ class SlowChain:
             self.cancelled = True
             raise
         self.answered = True
-        return Extraction(data=dict(ANSWER), provider="groq", model="m")
+        return Extraction(data=dict(ANSWER), provider=self.provider, model="m")
+
+
+class Pool:
+    """`run_cpu` that runs in a thread, as the worker's pool would, and records each call."""
+
+    def __init__(self, chain: SlowChain) -> None:
+        self.chain = chain
+        self.calls: list[tuple[str, bool]] = []  # (function, had the model answered)
+
+    async def __call__(self, fn, *args):
+        self.calls.append((fn.__name__, self.chain.answered))
+        return await asyncio.to_thread(fn, *args)
 
 
 @pytest.fixture
@@ -49,11 +63,11 @@ def built(monkeypatch):
     return recording
 
 
-async def _extract(chain, pages):
+async def _extract(chain, pages, run_cpu=None):
     async def no_pdf():
         return None
     return await run.extract_pages(pages, {}, BUILTIN["invoice"], chain, ocr=False,
-                                   run_cpu=None, load_pdf=no_pdf)
+                                   run_cpu=run_cpu or Pool(chain), load_pdf=no_pdf)
 
 
 async def test_index_is_built_while_the_model_is_still_answering(built):
@@ -87,3 +101,22 @@ async def test_a_cancelled_stage_cancels_its_model_call():
         await task
     await asyncio.sleep(0)
     assert chain.cancelled and not chain.answered
+
+
+async def test_the_text_layer_is_read_in_the_pool_while_the_model_answers(monkeypatch):
+    pages = pages_of(make_pdf(LAYOUT))
+    chain = SlowChain(delay=0.2)
+    pool = Pool(chain)
+    monkeypatch.setattr("streams.extraction.assess.extract_local",
+                        lambda *a: pytest.fail("read again on the event loop"))
+    out = await _extract(chain, pages, pool)
+    assert pool.calls == [("extract_local", False)]
+    assert out.evidence["total"]["prior"] > 0  # the reading was used: the answer agrees with it
+
+
+async def test_a_local_only_chain_reads_the_page_once():
+    pages = pages_of(make_pdf(LAYOUT))
+    chain = SlowChain(delay=0, provider="local")
+    pool = Pool(chain)
+    await _extract(chain, pages, pool)
+    assert pool.calls == []
