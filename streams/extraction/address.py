@@ -1,8 +1,8 @@
 """The vendor's address: the lines under its name (or the rest of the name's line).
 
 An address block ends at a phone, tax-id, web or title line, at a line with a price (an item
-row), at running text and at a wide vertical gap; registration numbers and dates inside it
-are skipped.
+row), at running text and at a wide vertical gap; registration numbers, dates and a legal-form
+line of the name ("CO. (M) SDN BHD") before it are skipped.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import re
 from streams.extraction import labels as L
 from streams.extraction.layout import Block, Layout, union
 from streams.extraction.normalize import find_dates
-from streams.extraction.parties import ADDRESS_WORD, MONEY
+from streams.extraction.parties import ADDRESS_WORD, LEGAL, MONEY
 from streams.extraction.rules import Found
 
 ADDRESS_STOP = L.rx(
@@ -23,7 +23,11 @@ ADDRESS_STOP = L.rx(
     "iban", "=bic", "swift", "=hrb", "=abn", "=tin", "handelsregister", "registergericht",
 )
 MAX_ADDRESS_WORDS = 14
-_GLUED_STOP = re.compile(r"invoice|receipt|cashier|tel[:.]|gst\s*(?:id|reg|no)", re.IGNORECASE)
+# a price ends an address block; "31,31A, Jalan ..." (house numbers) is not one
+PRICE = re.compile(MONEY.pattern + r"(?![A-Za-z]{1,2}[,\s])")
+# glued words, an e-mail, a care line or a bare phone number ("careline:1800881231")
+_GLUED_STOP = re.compile(r"invoice|receipt|cashier|tel[:.]|gst\s*(?:id|reg|no)|@|(?<!\d)\d{8,}|"
+                         r"care\s*line|hot\s*line", re.IGNORECASE)
 ADDRESS_SKIP = re.compile(
     r"^\W*[(（][^)）]*[)）]\W*$|co[mn]pany\s*(?:reg|no)|co[.\s-]*reg|reg(?:istration)?\s*no|formerly|"
     r"licensee",
@@ -71,8 +75,10 @@ def _address_below(layout: Layout, home: Block) -> Found | None:
                 break
             continue
         if len(other.text.split()) > MAX_ADDRESS_WORDS or other.row in layout.table_rows or any(
-                MONEY.search(b.text) for b in row):
+                PRICE.search(b.text) for b in row):
             break  # running text or an item row, not an address block
+        if not lines and LEGAL.search(other.text) and not ADDRESS_WORD.search(other.text):
+            continue  # the name's second line ("CO. (M) SDN BHD"), not its address
         if not ADDRESS_SKIP.search(other.text) and not find_dates(other.text):
             lines.append(other)
     while lines and not ADDRESS_WORD.search(lines[0].text):

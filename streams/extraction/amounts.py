@@ -5,6 +5,9 @@
 - with two currency columns on the totals row, the first column is the document's own;
 - a tax-included line ("incl. VAT 19% 3.19") is the tax, never the total;
 - cash tendered minus change is the total when no total label is printed (and confirms one);
+- cash rounding: when the amount payable after a rounding line is misread, the amount before it
+  plus the rounding (a multiple of 0.05) is the total; so is tendered minus change when it is a
+  multiple of 0.05 within a few cents of an unrounded total; a paid receipt's total is not 0.00;
 - a consistent triple (subtotal + tax = total) wins.
 """
 
@@ -78,6 +81,8 @@ def _digits_total(layout: Layout, expected: Decimal) -> Found | None:
     want = re.sub(r"\D", "", f"{expected:.2f}")
 
     def spans(text: str) -> list:
+        if any(Decimal(v) == expected for *_, v in amount_spans(text)):
+            return []  # printed with its separator: a row the total rules excluded on purpose
         match = re.search(rf"(?<!\d){want}(?!\d)", re.sub(r"[.,\s]", "", text))
         return [(0, len(text), str(expected))] if match else []
 
@@ -157,6 +162,10 @@ def _rounded(totals: list[Found], layout: Layout, paid: Decimal | None) -> list[
         found = _payment_found(layout, payable)
         if not found and paid == payable:
             found = [Found(str(payable), top.page, top.bbox, 0.0, top.row, top.label)]
+        misread = [t for t in totals if t.row > top.row and abs(Decimal(t.value) - payable) < 1]
+        if not found and cash_rounded(payable) and misread:  # "Net Total 87.16" read for 87.10
+            found = [Found(str(payable), misread[0].page, misread[0].bbox, 0.0, misread[0].row,
+                           misread[0].label)]
         for f in found:
             f.score = top.score + 0.05
         totals = totals + found
@@ -166,9 +175,10 @@ def _rounded(totals: list[Found], layout: Layout, paid: Decimal | None) -> list[
 def pick_amounts(layout: Layout) -> dict[str, Found | None]:
     """Total, subtotal and tax; a consistent triple (subtotal + tax = total) wins."""
     totals, subs = total_candidates(layout), subtotal_candidates(layout)
-    totals = [t for t in totals if Decimal(t.value) != 0] or totals
     payment = _payment(layout)
     paid = payment[0] if payment else None
+    nonzero = [t for t in totals if Decimal(t.value) != 0]
+    totals = nonzero or ([] if payment else totals)  # a paid receipt's total is not 0.00
     if not totals and payment is not None:
         where = payment[1]  # not printed by itself: cite the tendered amount it comes from
         totals = _payment_found(layout, payment[0]) or [
@@ -200,7 +210,23 @@ def pick_amounts(layout: Layout) -> dict[str, Found | None]:
             layout, Decimal(picked["subtotal"].value) + Decimal(picked["tax"].value))):
         repaired.score = min(repaired.score, 0.6)
         picked["total"] = repaired
+    if payment and (total := picked["total"]) and _paid_rounds(paid, Decimal(total.value)):
+        where = payment[1]
+        picked["total"] = (_payment_found(layout, payment[0]) or [
+            Found(str(payment[0]), where.page, where.bbox, 0.35, where.row, where.label)])[0]
+        picked["total"].score = total.score
     return picked
+
+
+def cash_rounded(value: Decimal) -> bool:
+    """A multiple of 0.05: what a cash-rounded amount payable comes to."""
+    return value % Decimal("0.05") == 0
+
+
+def _paid_rounds(paid: Decimal | None, total: Decimal) -> bool:
+    """Tendered - change is `total` rounded for cash (the printed payable line is unread)."""
+    return (paid is not None and paid != total and abs(paid - total) < Decimal("0.05")
+            and cash_rounded(paid) and not cash_rounded(total))
 
 
 def _payment_found(layout: Layout, paid: Decimal) -> list[Found]:

@@ -45,15 +45,21 @@ ADDRESS_WORD = re.compile(
 )
 
 
-def _name_from(text: str, end: int) -> str:
-    """The company name ending at `end`: capitalised words back to the first other word."""
+def _name_from(text: str, end: int, legal: int | None = None) -> str:
+    """The company name ending at `end`: capitalised words back to the first other word.
+
+    Words from `legal` on (the legal form, "Sdn bhd") belong to it in any case, and so does
+    the line's first word when the rest of the line is the name (OCR lowers a capital)."""
     name: list[str] = []
-    for word in reversed(text[:end].split()):
+    words = text[:end].split()
+    legal_words = len(text[legal:end].split()) if legal is not None else 0
+    for index, word in enumerate(reversed(words)):
         bare = word.strip(",;")
         if word.endswith(":") or len(name) >= 7:
             break
         capital = bare[:1].isupper() or bare[:1].isdigit() or any(ch.isupper() for ch in bare)
-        if bare in _CONNECTORS or capital or bare[:1] in "(-":
+        first = index == len(words) - 1 and len(name) >= 2 and bare.isalpha()
+        if bare in _CONNECTORS or capital or bare[:1] in "(-" or index < legal_words or first:
             name.insert(0, word)
         else:
             break
@@ -81,11 +87,16 @@ def is_label(text: str) -> bool:
     return False
 
 
+# a slogan or web address printed above the name ("TQ FOR SHOPPING WITH shop.com")
+_PROMO = re.compile(r"(?i)for\s*shopping|shop\s*with|\.\s*c[o0]m\b|\.\s*net\b|\.\s*org\b")
+
+
 def name_like(text: str) -> bool:
     letters = sum(ch.isalpha() for ch in text)
     visible = sum(not ch.isspace() for ch in text)
     return (letters >= 3 and letters >= 0.6 * visible and any(ch.isupper() for ch in text)
-            and not _NOT_NAME.search(text) and not find_dates(text) and not is_label(text))
+            and not _NOT_NAME.search(text) and not _PROMO.search(text)
+            and not find_dates(text) and not is_label(text))
 
 
 def _customer_zone(layout: Layout) -> set[tuple[int, int]]:
@@ -155,7 +166,7 @@ def vendor_candidates(layout: Layout, receipt: bool) -> list[Found]:
             cands += _labelled_vendor(layout, block, match.end())
         owner = L.OWNER.search(block.text)
         for match in LEGAL.finditer(block.text):
-            name = clean_name(_name_from(block.text, match.end()))
+            name = clean_name(_name_from(block.text, match.end(), match.start()))
             if sum(ch.isalpha() for ch in LEGAL.sub("", name)) >= 2:  # not "1234 AB" (a postcode)
                 top = block.page == 1 and block.bbox[1] < 0.25
                 # the operator named in "owned by X Ltd" is not the trading name printed first
@@ -197,7 +208,7 @@ def pick_vendor(layout: Layout, receipt: bool = False) -> Found | None:
 
 
 def _wrapped(layout: Layout, found: Found | None) -> Found | None:
-    """A name printed on two lines: "SUNRISE ELECTRICAL" over "TRADING SDN BHD"."""
+    """A name printed on two or three lines: "SUNRISE ELECTRICAL" over "TRADING SDN BHD"."""
     if found is None:
         return found
     home = [b for b in layout.rows[found.row] if b.text.strip(" ,;:-") == found.value]
@@ -205,17 +216,20 @@ def _wrapped(layout: Layout, found: Found | None) -> Found | None:
         return found
     legal = bool(LEGAL.search(found.value))
     step = -1 if legal else 1  # the legal form ends the name: look above it, else below
-    if not 0 <= found.row + step < len(layout.rows):
-        return found
-    near = [b for b in layout.rows[found.row + step] if b.page == found.page]
-    if len(near) != 1 or not _continues(near[0], home[0]) or legal == bool(
-            LEGAL.search(near[0].text)):
-        return found
-    line = near[0]
-    parts = [clean_name(line.text), found.value][::-step]
-    found.value = " ".join(parts)
-    found.bbox = union([found.bbox, line.bbox])
-    found.row = max(found.row, line.row)  # the address starts under the last line
+    edge, last = home[0], found.row
+    for _ in range(2 if legal else 1):
+        if not 0 <= edge.row + step < len(layout.rows):
+            break
+        near = [b for b in layout.rows[edge.row + step] if b.page == found.page]
+        if len(near) != 1 or not _continues(near[0], edge) or legal == bool(
+                LEGAL.search(near[0].text)):
+            break
+        edge = near[0]
+        parts = [clean_name(edge.text), found.value][::-step]
+        found.value = " ".join(parts)
+        found.bbox = union([found.bbox, edge.bbox])
+        last = max(last, edge.row)
+    found.row = last  # the address starts under the last line
     return found
 
 

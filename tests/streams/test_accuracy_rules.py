@@ -116,12 +116,16 @@ def test_compound_label_word_is_not_the_vendor():
     assert data["vendor"] != "Number" and "Milk" not in (data["vendor"] or "")
 
 
-def test_name_wrapped_on_two_lines_keeps_its_address():
-    head = ("SUNRISE ELECTRICAL", "TRADING SDN BHD", "12 Jalan Mawar", "43000 Kajang",
-            "Tel: 03-8737 1234")
-    data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head, name_lines=2)
-    assert data["vendor"] == "SUNRISE ELECTRICAL TRADING SDN BHD"
-    assert data["vendor_address"] == "12 Jalan Mawar, 43000 Kajang"
+@pytest.mark.parametrize(("name", "address"), [
+    (("SUNRISE ELECTRICAL", "TRADING SDN BHD"), ("12 Jalan Mawar", "43000 Kajang")),
+    (("KIM SENG", "HARDWARE ENTERPRISE", "TRADING SDN BHD"), ("NO.17-G, JALAN MAWAR",
+                                                           "40170 SHAH ALAM")),
+])
+def test_name_wrapped_on_two_or_three_lines_keeps_its_address(name, address):
+    head = (*name, *address, "Tel: 03-8737 1234")
+    data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head, name_lines=len(name))
+    assert data["vendor"] == " ".join(name)
+    assert data["vendor_address"] == ", ".join(address)
 
 
 def test_address_stops_before_phone_and_item_rows():
@@ -171,3 +175,73 @@ def test_name_without_spaces_is_still_the_vendor_with_its_address():
     data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)
     assert data["vendor"] == "YONGFATTENTERPRISE"
     assert data["vendor_address"] == "NO 7, JALAN MAWAR 3, 43000 KAJANG"
+
+
+# Cash rounding and OCR damage on real scanned receipts, rebuilt from generated text.
+
+def test_misread_amount_after_rounding_is_the_total_before_plus_the_rounding():
+    data = _receipt(*ITEMS, ("Grand Total:", "87.08"), ("Rounding Adjustment:", "0.02"),
+                    ("Net Total:", "87.16"))
+    assert data["total"] == "87.10"
+
+
+def test_tendered_minus_change_rounds_an_unrounded_total():
+    data = _receipt(*ITEMS, ("Total Amt Incl GST 6%:", "7.42"), ("CASH", "10.00"),
+                    ("CHANGE", "2.60"))
+    assert data["total"] == "7.40"
+
+
+def test_a_paid_receipt_total_is_not_zero():
+    data = _receipt(("Date: 14/03/2024 10:22", ""), ("TOTAL", "0.00"), ("CASH", "15.00"),
+                    ("CHANGE", "0.00"))
+    assert data["total"] == "15.00"
+
+
+def test_a_printed_grand_total_is_not_repaired_into_a_partial_total():
+    rows = ["Total 6% supplies (excl. GST): 36.24", "GST: 2.17",
+            "Total 6% supplies (Inc. GST): 38.41", "Total 0% supplies: 35.14",
+            "Total Paydble: 73.55"]  # "Payable" misread: a generic total label is left
+    data = _receipt(("Date: 14/03/2024 10:22", ""), *((row, "") for row in rows))
+    assert data["total"] == "73.55"
+
+
+def test_lowercase_legal_form_under_a_logo_line_is_the_vendor():
+    head = ("QUIKPRINT'", "Harbour Printing (M) Sdn bhd (759705-H)", "No 21, Jalan Pinang",
+            "50450 Kuala Lumpur")
+    data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)
+    assert data["vendor"] == "Harbour Printing (M) Sdn bhd"
+
+
+def test_first_word_of_the_name_lowered_by_ocr_stays_in_the_name():
+    head = ("bolden Health And Beauty Sdn Bhd", "No 15 Jalan Bandar 10", "48000 Rawang")
+    data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)
+    assert data["vendor"] == "bolden Health And Beauty Sdn Bhd"
+
+
+def test_legal_form_line_under_the_name_is_not_the_address():
+    head = ("GOLDEN LEAF STORES", "CO. (M) SDN BHD", "(Co. No. 113825-W)",
+            "(GST Reg No. 001492992000)", "No 8, Jalan 7/118B, Desa Tun Razak",
+            "56000 Kuala Lumpur")
+    data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)
+    assert data["vendor_address"] == "No 8, Jalan 7/118B, Desa Tun Razak, 56000 Kuala Lumpur"
+
+
+def test_house_numbers_are_not_a_price_that_ends_the_address():
+    head = ("MERANTI FOODS SDN BHD", "(1143655-H)", "31,31A, JALAN MAJU 9,", "TAMAN INDAH,",
+            "81300 SKUDAI")
+    data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)
+    assert data["vendor_address"] == "31,31A, JALAN MAJU 9, TAMAN INDAH, 81300 SKUDAI"
+
+
+def test_address_stops_at_a_care_line_and_an_email():
+    for stop in ("careline:1800881231", "help@harbourmart.example"):
+        head = ("HARBOUR MART", "Unit 5, Block A, Harbour Plaza", "46350 Petaling Jaya", stop,
+                "Selangor")
+        data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)
+        assert data["vendor_address"] == "Unit 5, Block A, Harbour Plaza, 46350 Petaling Jaya"
+
+
+def test_a_slogan_with_a_web_address_is_not_the_vendor():
+    head = ("TQFORSHOPPINGWITHmymart.com", "Harbour Mart", "12 Harbour Road", "Bristol")
+    data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)
+    assert data["vendor"] == "Harbour Mart"

@@ -103,12 +103,18 @@ def test_implausible_values_are_never_auto_accepted():
         assert name in out.review.fields and out.confidence[name] <= cal.IMPLAUSIBLE_CAP
 
 
-def test_zero_total_on_a_paid_receipt_goes_to_review():
+def test_zero_total_goes_to_review():
     layout = [item if item[2] != "RM 22.70" else (*item[:2], "RM 0.00")
-              for item in docgen.receipt()]
+              for item in docgen.receipt() if item[1] < 280]  # no cash/change rows
     out = _extract(layout, schema=RECEIPT, threshold=0.1)
     assert out.data["total"] == "0.00"
     assert "total" in out.review.fields and out.confidence["total"] <= cal.IMPLAUSIBLE_CAP
+
+
+def test_zero_total_on_a_paid_receipt_is_tendered_minus_change():
+    layout = [item if item[2] != "RM 22.70" else (*item[:2], "RM 0.00")
+              for item in docgen.receipt()]
+    assert _extract(layout, schema=RECEIPT, threshold=0.1).data["total"] == "22.70"
 
 
 def test_schema_threshold_overrides_the_setting():
