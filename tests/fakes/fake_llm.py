@@ -7,13 +7,15 @@ JSON schema from the document text (see `answers.py`). Faults, per request:
     ok         a schema-valid answer
     429        rate limited, with Retry-After
     500        server error
+    503        service unavailable (a provider outage)
     timeout    hang for `timeout_s` (past any sane client timeout)
     malformed  content that is not JSON
     invalid    schema-typed but format-violating values ("31/02/2024", "12.34 + 2.34 VAT")
     arithmetic a valid answer whose total is 10.00 off (subtotal + tax != total)
 
 chosen from a script (`fake.script("429", "ok", api="groq")`), else a standing outage
-(`fake.outage("500", api="groq")`), else at random from the configured rates.
+(`fake.outage("500", api="groq")`, or over HTTP `POST /_fake/outage {"fault": "503",
+"seconds": 60}` for a window that ends by itself), else at random from the configured rates.
 
     python -m tests.fakes.fake_llm --port 8900 --latency-ms 500 --rate-429 0.05
 """
@@ -48,7 +50,7 @@ from .answers import (
 
 log = structlog.get_logger(__name__)
 
-FAULTS = ("ok", "429", "500", "timeout", "malformed", "invalid", "arithmetic")
+FAULTS = ("ok", "429", "500", "503", "timeout", "malformed", "invalid", "arithmetic")
 LOOPBACK = "127.0.0.1"
 
 
@@ -82,6 +84,7 @@ class FakeLLM:
         self._lock = threading.Lock()
         self._script: dict[str, deque[str]] = defaultdict(deque)
         self._outage: dict[str, str] = {}
+        self._outage_end: asyncio.TimerHandle | None = None
         self._log: deque[dict[str, Any]] = deque(maxlen=self.config.log_limit)
         self.stats: Counter[str] = Counter()
         self.in_flight = 0
@@ -171,6 +174,21 @@ class FakeLLM:
         async def mistral_ocr(request: Request) -> JSONResponse:
             return await self._handle(request, "mistral", "ocr")
 
+        @app.post("/_fake/outage")
+        async def set_outage(request: Request) -> JSONResponse:
+            body = await request.json()
+            fault, api, seconds = body.get("fault"), body.get("api", "*"), body.get("seconds")
+            if fault is not None and fault not in FAULTS:
+                return JSONResponse({"error": f"unknown fault {fault}"}, status_code=422)
+            if self._outage_end is not None:  # a new window replaces the old one's end
+                self._outage_end.cancel()
+                self._outage_end = None
+            self.outage(fault, api)
+            if fault is not None and seconds:
+                self._outage_end = asyncio.get_running_loop().call_later(
+                    float(seconds), self.outage, None, api)
+            return JSONResponse({"fault": fault, "api": api, "seconds": seconds})
+
         @app.get("/_fake/stats")
         async def stats() -> dict[str, Any]:
             return {"counts": dict(self.stats), "max_in_flight": self.max_in_flight}
@@ -187,7 +205,7 @@ class FakeLLM:
             await asyncio.sleep(self.config.latency_ms / 1000)
             if fault == "timeout":
                 await self._hang()
-            if fault in ("429", "500"):
+            if fault in ("429", "500", "503"):
                 return _error(api, int(fault), self.config.retry_after)
             if endpoint == "ocr":
                 return JSONResponse(_ocr_response(body))
@@ -236,9 +254,10 @@ class FakeLLM:
 
 def _error(api: str, status: int, retry_after: float) -> JSONResponse:
     headers = {"retry-after": f"{retry_after:g}"} if status == 429 else {}
-    message = "rate limit reached" if status == 429 else "internal server error"
+    message, kind = {429: ("rate limit reached", "rate_limit_exceeded"),
+                     503: ("service unavailable", "service_unavailable")}.get(
+        status, ("internal server error", "internal_server_error"))
     if api == "groq":
-        kind = "rate_limit_exceeded" if status == 429 else "internal_server_error"
         content: dict[str, Any] = {"error": {"message": message, "type": kind}}
     else:
         content = {"object": "error", "message": message, "type": "api_error", "code": status}
