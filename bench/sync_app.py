@@ -34,16 +34,31 @@ TOKENS = "bench:sync:ai-slots"
 
 
 class GlobalSlots:
-    """A semaphore shared by every process: a Redis list holding one token per slot."""
+    """A semaphore shared by every process: a Redis list holding one token per slot.
 
-    def __init__(self, redis: Redis) -> None:
+    A waiting BLPOP holds a connection, and the pool has 100: at most `slots` requests of a
+    process wait on Redis, the others on an in-process semaphore (no process can use more
+    slots than that anyway). Each BLPOP waits 1 s at most, inside the client's 5 s read
+    timeout, and is repeated until a token comes."""
+
+    def __init__(self, redis: Redis, slots: int) -> None:
         self.redis = redis
+        self.local = asyncio.Semaphore(slots)
 
     async def __aenter__(self) -> None:
-        await self.redis.blpop([TOKENS], timeout=0)
+        await self.local.acquire()
+        try:
+            while await self.redis.blpop([TOKENS], timeout=1) is None:
+                pass
+        except BaseException:
+            self.local.release()
+            raise
 
     async def __aexit__(self, *exc: object) -> None:
-        await self.redis.rpush(TOKENS, b"1")
+        try:
+            await self.redis.rpush(TOKENS, b"1")
+        finally:
+            self.local.release()
 
 
 def build() -> FastAPI:
@@ -56,7 +71,7 @@ def build() -> FastAPI:
         state["provider"] = GroqProvider(settings)
         state["redis"] = Redis.from_url(settings.redis_url)
         if os.environ.get("SYNC_AI_SCOPE", "process") == "global":
-            state["slots"] = GlobalSlots(state["redis"])
+            state["slots"] = GlobalSlots(state["redis"], settings.max_concurrent_ai_requests)
         else:
             state["slots"] = asyncio.Semaphore(settings.max_concurrent_ai_requests)
         yield
