@@ -1,4 +1,4 @@
-"""The PNG next to latest.json: figures against their guards, the burst, and latency."""
+"""The PNG next to latest.json: figures against their guards, the burst, latency, failures."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 
 def draw(result: dict, path: Path) -> None:
-    fig, (ratios, overhead, burst, latency) = plt.subplots(1, 4, figsize=(19, 4.5))
-    _ratios(ratios, result)
-    _overhead(overhead, result)
-    _burst(burst, result)
-    _latency(latency, result)
+    panels = [_ratios, _overhead, _burst, _latency]
+    if "failure_comparison" in result:
+        panels.append(_failures)
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.75 * len(panels), 4.5))
+    for panel, ax in zip(panels, axes, strict=True):
+        panel(ax, result)
     fig.suptitle(f"ai-doc-extractor benchmark ({result['scale']}, "
                  f"{result['generated_at'][:16]} UTC, {result['machine']['cpus']} cores)")
     fig.tight_layout()
@@ -85,3 +86,31 @@ def _latency(ax, result: dict) -> None:
     ax.set_ylabel("upload to completed (ms)")
     ax.set_title(f"pipeline latency (L = {result['settings']['latency_ms']:g} ms)")
     ax.legend()
+
+
+def _failures(ax, result: dict) -> None:
+    """Requests without a result per scenario, ours beside the peer's (counts, one run)."""
+    f = result["failure_comparison"]
+    down = f["outage"]["ours"]
+    scenarios = ["crash\n(kill -9)", "overload\n(60 s timeout)", "provider\noutage (60 s)"]
+    lost = [f["crash"]["ours_lost"], f["overload"]["ours_lost"],
+            down["accepted"] - down["completed"]]
+    refused = [f[k]["ours"]["refused"] for k in ("crash", "overload", "outage")]
+    peer = [f["crash"]["peer_lost"], f["overload"]["peer_failed"], f["outage"]["peer_failed"]]
+    width, xs = 0.38, range(len(scenarios))
+    left, right = [x - width / 2 for x in xs], [x + width / 2 for x in xs]
+    ax.bar(left, lost, width, label="ours: accepted, no result", color="tab:green")
+    ax.bar(left, refused, width, bottom=lost, label="ours: refused upload (503)",
+           color="white", edgecolor="tab:green", hatch="//")
+    ax.bar(right, peer, width, label="sync peer: no result", color="tab:red")
+    for x, a, b in zip(left, lost, refused, strict=True):
+        ax.annotate(f"{a}" + (f" (+{b} refused)" if b else ""), (x, a + b), ha="center",
+                    va="bottom", fontsize=8)
+    for x, v in zip(right, peer, strict=True):
+        ax.annotate(str(v), (x, v), ha="center", va="bottom")
+    ax.set_xticks(xs, scenarios)
+    ax.set_ylim(0, max([*(a + b for a, b in zip(lost, refused, strict=True)), *peer, 1]) * 1.25)
+    ax.set_ylabel("requests without a result")
+    ax.set_title(f"failures, same 10 AI slots (ours drained the overload in "
+                 f"{f['overload']['ours_drain_s']:g} s)", fontsize=10)
+    ax.legend(fontsize=8, loc="upper left")

@@ -120,6 +120,36 @@ def stage_table(result: dict) -> list[str]:
     ]
 
 
+def failure_table(result: dict) -> list[str]:
+    """The failure comparison (`bench.failures`): one row per scenario, counts from one run."""
+    f = result["failure_comparison"]
+    crash, over, down = f["crash"], f["overload"], f["outage"]
+    return [
+        _row("failure, one run", "ours (1 worker, 10 AI slots)",
+             "sync peer (4 processes, 10 AI slots in all)"),
+        _row(*["---"] * 3),
+        _row(f"crash: kill -9 of every serving process, burst of {crash['n']}",
+             f"lost {crash['ours_lost']}{_accepted(crash['ours'])}",
+             f"lost {crash['peer_lost']} in flight of {crash['peer']['sent']}"),
+        _row(f"overload: burst of {over['n']}, L = {over['latency_ms'] / 1000:g} s, "
+             f"{over['client_timeout_s']:g} s client timeout",
+             f"lost {over['ours_lost']}{_accepted(over['ours'])}, drained in "
+             f"{_fmt(over['ours_drain_s'])} s",
+             f"failed {over['peer_failed']} of {over['peer']['sent']}"),
+        _row(f"provider outage: 503s for {down['outage_s']:g} s at "
+             f"{down['rate_per_s']:g} documents/s",
+             f"completed {down['ours']['completed']}{_accepted(down['ours'])} "
+             f"(ratio {down['ours_completed_ratio']:.3f}) after retry, DLQ and replay "
+             f"({down['ours']['replayed']} replayed)",
+             f"failed {down['peer_failed']} of {down['peer']['sent']}"),
+    ]
+
+
+def _accepted(ours: dict) -> str:
+    refused = f", {ours['refused']} refused" if ours["refused"] else ""
+    return f" of {ours['accepted']} accepted{refused}"
+
+
 def _complete(line: dict) -> bool:
     if "complete" in line:
         return bool(line["complete"])
@@ -167,6 +197,7 @@ def section(result: dict, history: list[dict], chart: str) -> str:
             f"{result['settings']['ai_limit']}.{_warmup(result)}")
     parts = [head, "", *summary_table(result), "", f"![benchmark chart]({chart})", "",
              *pipeline_table(result), "", *burst_table(result), "", *stage_table(result), "",
+             *((*failure_table(result), "") if "failure_comparison" in result else ()),
              f"The last {RECENT_RUNS} complete runs in `bench/results/history.jsonl` (`–`: not "
              "recorded by that run):", "", *history_table(history)]
     return "\n".join(parts)

@@ -1,7 +1,7 @@
 """`python -m bench.run`: every figure of the benchmark in one run, as ratios.
 
 BENCH_SCALE=small|full picks the sizes (small finishes in a few minutes). BENCH_ONLY=a,b runs
-only those sections (pipeline, scaling, ocr, engine, preprocess, ingest, sync) and records
+only those sections (pipeline, scaling, ocr, engine, preprocess, ingest, sync, failures) and records
 them in history.jsonl with BENCH_LABEL, leaving latest.json and BENCHMARKS.md alone;
 BENCH_ONLY=overhead is the pipeline's one-document-at-a-time figure on its own. A complete run
 checks the guards (`bench.guards`) and exits 1 when one does not hold, after recording it.
@@ -20,12 +20,12 @@ from pathlib import Path
 
 import structlog
 
-from bench import guards, machine, report, sections, warmup
+from bench import failures, guards, machine, report, sections, warmup
 from bench.stack import ROOT, Procs, StackConfig
 from bench.stats import r1, r3
 
 RESULTS = ROOT / "bench" / "results"
-SECTIONS = ("pipeline", "scaling", "ocr", "engine", "preprocess", "ingest", "sync")
+SECTIONS = ("pipeline", "scaling", "ocr", "engine", "preprocess", "ingest", "sync", "failures")
 EXTRA = ("overhead",)  # only on request: already part of "pipeline"
 FIGURES = (*(g.key for g in guards.GUARDS), guards.OVERHEAD_BASIS, "overhead_ratio_to_engine",
            "overhead_p50_ms_nominal_l", "extract_ratio_to_engine", "scaling_ratio_2_to_1")
@@ -69,6 +69,8 @@ def measure(only: set[str], scale: sections.Scale, logdir: Path, cfg: StackConfi
             sync["global_ai_limit"] = sections.sync_peer(logdir, cfg.fresh(), fake, "global",
                                                          scale.burst)
             out["sync_baseline"] = sync
+    if "failures" in only:  # starts its own fake LLMs: one slow, one that goes out of service
+        out["failure_comparison"] = failures.run(logdir, cfg, scale)
     return out
 
 
@@ -168,6 +170,14 @@ def summary(result: dict) -> str:
         s = result["sync_baseline"]
         lines.append(f"  sync peer (guide)          {s['docs_per_s']} docs/s, "
                      f"p99 {s['latency']['p99_ms']} ms, failed {s['failed']}, lost {s['lost']}")
+    if "failure_comparison" in result:
+        f = result["failure_comparison"]
+        lines.append(f"  failures (ours vs peer)    crash lost {f['crash']['ours_lost']} vs "
+                     f"{f['crash']['peer_lost']}; overload lost {f['overload']['ours_lost']} "
+                     f"(drained in {f['overload']['ours_drain_s']} s) vs failed "
+                     f"{f['overload']['peer_failed']}; outage completed "
+                     f"{f['outage']['ours_completed_ratio']} vs failed "
+                     f"{f['outage']['peer_failed']}")
     return "\n".join(lines)
 
 

@@ -30,13 +30,17 @@ class Scale:
     ingest: int  # uploads per ingest round
     ingest_rounds: int
     warm_messages: int  # sent one at a time to the broker before anything is measured
+    crash: int = 200  # the burst that is killed mid-way (bench/failures.py), each side
+    overload: int = 360  # the burst that queues past the peer's client timeout, each side
+    outage_rate: float = 2.0  # documents/s each side during the provider-outage run
 
 
 SCALES = {
     "small": Scale(sequential=45, saturate=240, paced=80, burst=500, ocr=24, pre_docs=20,
                    pre_rounds=7, ingest=480, ingest_rounds=7, warm_messages=20_000),
     "full": Scale(sequential=120, saturate=800, paced=300, burst=500, ocr=90, pre_docs=40,
-                  pre_rounds=7, ingest=1000, ingest_rounds=5, warm_messages=60_000),
+                  pre_rounds=7, ingest=1000, ingest_rounds=5, warm_messages=60_000, crash=500,
+                  overload=900, outage_rate=4.0),
 }
 BURST_CONCURRENCY = 100
 UPLOAD_CONCURRENCY = 16
@@ -48,10 +52,13 @@ def bound(workers: int, ai_limit: int, latency_ms: float) -> float:
     return workers * ai_limit / (latency_ms / 1000)
 
 
-def run_stack(logdir: Path, cfg: StackConfig, fake: str, workers: int, body) -> dict:
-    """Topics, API and `workers` workers for `cfg`; `body(client, watcher)` measures."""
+def run_stack(logdir: Path, cfg: StackConfig, fake: str, workers: int, body,
+              procs: Procs | None = None) -> dict:
+    """Topics, API and `workers` workers for `cfg`; `body(client, watcher)` measures.
+
+    Pass an empty `procs` to reach the processes from `body` (to kill or add some)."""
     make_topics(cfg)
-    procs = Procs(logdir)
+    procs = procs or Procs(logdir)
     try:
         url = procs.api(cfg, fake)
         for index in range(workers):

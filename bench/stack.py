@@ -108,10 +108,24 @@ class Proc:
         except subprocess.TimeoutExpired:
             self.popen.kill()
             self.popen.wait(10)
-        for pid, started in children:
-            if _started(pid) == started:  # still the same process, not a reused pid
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.kill(pid, signal.SIGKILL)
+        _kill(children)
+
+    def crash(self) -> None:
+        """kill -9 the process and everything below it, with no warning; `start()` restarts."""
+        if not self.alive():
+            return
+        assert self.popen is not None
+        children = descendants(self.popen.pid)
+        self.popen.kill()
+        _kill(children)
+        self.popen.wait(10)
+
+
+def _kill(processes: list[tuple[int, str]]) -> None:
+    for pid, started in processes:
+        if _started(pid) == started:  # still the same process, not a reused pid
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def _stat(pid: int | str) -> list[str] | None:
