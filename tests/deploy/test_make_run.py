@@ -1,0 +1,91 @@
+"""`make run` (deploy/local/procs.sh run), then Ctrl-C: everything that run started stops.
+
+A terminal's Ctrl-C sends SIGINT to the whole foreground process group. Redis exits on it;
+Kafka, started in the background by a non-interactive shell, ignores it. The run's own Kafka,
+Redis, API and worker must all be gone afterwards. Ports and RUN_DIR are this test's own.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT, free_port
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def _group(pgid: int) -> list[int]:
+    """Live processes in process group `pgid`."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def _wait_ready(url: str, run: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert run.poll() is None, "make run exited before the API was ready"
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"{url} not ready after {timeout} s")
+
+
+def test_ctrl_c_stops_what_make_run_started(tmp_path):
+    kafka, controller, redis_port, api = (free_port() for _ in range(4))
+    env = os.environ | {
+        "RUN_DIR": str(tmp_path), "KAFKA_PORT": str(kafka),
+        "KAFKA_CONTROLLER_PORT": str(controller), "KAFKA_START_TIMEOUT": "150",
+        "REDIS_PORT": str(redis_port), "API_PORT": str(api),
+        "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{kafka}",
+        "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "TOPIC_PREFIX": f"run{uuid.uuid4().hex[:8]}.", "EXTRACTION_PROVIDERS": "local",
+    }
+    log = (tmp_path / "make-run.log").open("wb")
+    run = subprocess.Popen(["bash", str(ROOT / "deploy/local/procs.sh"), "run"], env=env,
+                           cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait_ready(f"http://127.0.0.1:{api}/ready", run, timeout=240)
+        servers = [int((tmp_path / f"{name}.pid").read_text()) for name in ("kafka", "redis")]
+        assert all(_alive(pid) for pid in servers)
+        assert len(_group(run.pid)) >= 3  # the script, the worker and the API at least
+
+        os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
+        run.wait(timeout=150)
+        deadline = time.monotonic() + 30
+        while any(_alive(pid) for pid in servers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        left = {name: pid for name, pid in zip(("kafka", "redis"), servers, strict=True)
+                if _alive(pid)}
+        assert left == {}, (left, (tmp_path / "make-run.log").read_text()[-2000:])
+        assert _group(run.pid) == []
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+        for svc in ("kafka", "redis"):
+            subprocess.run(["bash", str(ROOT / f"deploy/local/{svc}.sh"), "stop"], env=env,
+                           capture_output=True, timeout=120, check=False)
+        log.close()
