@@ -8,7 +8,8 @@ the peer loses a request that got no 200.
 
 - crash: every client sends at once; when a quarter have their result, kill -9 every serving
   process (ours: API and worker with its pool; peer: the uvicorn master and its 4 processes),
-  restart them, and wait for what is left.
+  restart them, and wait for what is left. The peer's turn (same documents) runs while our
+  restarted worker waits out its dead predecessor's Kafka session.
 - overload: both sides get the same burst at the same moment from a fake LLM slow enough
   (OVERLOAD_LATENCY_MS) that 10 slots need more than 60 s for it: the peer's clients time out,
   ours hold a 202 and an id while the worker drains the queue.
@@ -80,7 +81,10 @@ def _drain(watcher: Watcher, ids: list[str], began: float) -> float:
     return r1(max(done, default=began) - began)
 
 
-def crash_ours(logdir: Path, cfg: StackConfig, fake: str, docs: list[docmix.Doc]) -> dict:
+def crash_ours(logdir: Path, cfg: StackConfig, fake: str, docs: list[docmix.Doc],
+               meanwhile: Callable[[], dict]) -> dict:
+    """Ours under the kill; `meanwhile()` runs (in a thread) while our restarted worker waits
+    for Kafka to drop its dead predecessor from the group (the 60 s session timeout)."""
     procs, n = Procs(logdir), len(docs)
 
     async def body(warm: httpx.AsyncClient, watcher: Watcher) -> dict:
@@ -97,12 +101,15 @@ def crash_ours(logdir: Path, cfg: StackConfig, fake: str, docs: list[docmix.Doc]
         for proc in serving:
             proc.start()
         await asyncio.to_thread(wait_http, f"{_base(warm)}/ready")
+        other = await asyncio.to_thread(meanwhile)
         await watcher.wait(ids, SETTLE_S)
         out = ours_tally(sent, await watcher.stored_final(ids))
         uploading = sum(s.started < killed and s.status == 0 for s in sent)
-        return out | {"final_before_kill": before, "uploads_cut_by_kill": uploading,
-                      "restarted": [p.name for p in serving],
-                      "drain_after_kill_s": r1(_drain(watcher, ids, began) - (killed - began))}
+        return {"ours": out | {
+            "final_before_kill": before, "uploads_cut_by_kill": uploading,
+            "restarted": [p.name for p in serving],
+            "drain_after_kill_s": r1(_drain(watcher, ids, began) - (killed - began))},
+            "meanwhile": other}
 
     return run_stack(logdir, cfg, fake, 1, body, procs=procs)
 
@@ -114,7 +121,7 @@ def crash_peer(logdir: Path, cfg: StackConfig, fake: str, docs: list[docmix.Doc]
 
 
 async def _crash_peer(url: str, serving: list, cfg: StackConfig, docs: list[docmix.Doc]) -> dict:
-    answered, n = 0, len(docs)
+    answered, n, began = 0, len(docs), time.perf_counter()
 
     async def count(response: httpx.Response) -> None:
         nonlocal answered
@@ -133,7 +140,8 @@ async def _crash_peer(url: str, serving: list, cfg: StackConfig, docs: list[docm
         proc.start()
     await asyncio.to_thread(wait_http, f"{url}/health")
     return peer_tally(sent, CLIENT_TIMEOUT, killed) | {
-        "completed_before_kill": before, "restarted": [p.name for p in serving]}
+        "completed_before_kill": before, "restarted": [p.name for p in serving],
+        "wall_s": r1(time.perf_counter() - began)}
 
 
 def overload(logdir: Path, cfg: StackConfig, slow_fake: str, docs: list[docmix.Doc]) -> dict:
@@ -226,8 +234,9 @@ def run(logdir: Path, cfg: StackConfig, s: Scale) -> dict:
         slow = fakes.fake_llm(OVERLOAD_LATENCY_MS)
         began = time.perf_counter()
         burst = docmix.mix(s.crash, next(SEQ))  # each side gets the same documents
-        crashed = {"ours": crash_ours(logdir, cfg.fresh(), fake, burst),
-                   "peer": crash_peer(logdir, cfg.fresh(), fake, burst)}
+        both = crash_ours(logdir, cfg.fresh(), fake, burst,
+                          lambda: crash_peer(logdir, cfg.fresh(), fake, burst))
+        crashed = {"ours": both["ours"], "peer": both["meanwhile"]}
         crash = {"ours_lost": crashed["ours"]["lost"], "peer_lost": crashed["peer"]["lost"],
                  "n": s.crash, "latency_ms": cfg.latency_ms, **same, **crashed,
                  "wall_s": r1(time.perf_counter() - began)}
