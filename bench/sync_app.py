@@ -95,7 +95,7 @@ def build() -> FastAPI:
         try:
             info = await run_in_threadpool(inspect_document, data, filename=file.filename or "",
                                            declared_type=file.content_type, max_pages=100)
-            pages, images = await run_in_threadpool(prepare, data, info.content_type, opts)
+            pages, images, _ = await run_in_threadpool(prepare, data, info.content_type, opts)
             async with state["slots"]:
                 answer = await state["provider"].extract(pages, schema, images)
         except ExtractorError as exc:
