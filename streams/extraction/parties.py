@@ -36,13 +36,14 @@ _NOT_NAME = L.rx(
     "summary", "details", "=guest", "account", "=slip",
 )
 MONEY = re.compile(r"(?<![\d.,/-])\d{1,4}[.,]\d{2}(?![\d.,/-])")  # a price, not a postcode
-ADDRESS_WORD = re.compile(
-    r"\d|\b(?:jalan|jln|lot|taman|tmn|kawasan|bandar|level|floor|block|plaza|lorong|"
+STREET_WORD = re.compile(
+    r"\b(?:jalan|jln|lot|taman|tmn|kawasan|bandar|level|floor|block|plaza|lorong|"
     r"persiaran|kampung|seksyen|street|st|road|rd|avenue|ave|lane|blvd|drive|suite|unit|"
     r"building|straße|strasse|str|weg|platz|allee|gasse|rue|boulevard|chemin|place|straat|"
     r"laan|plein|gracht|kade|postbus|box|cedex)\b",
     re.IGNORECASE,
 )
+ADDRESS_WORD = re.compile(rf"\d|{STREET_WORD.pattern}", re.IGNORECASE)
 
 
 def _name_from(text: str, end: int, legal: int | None = None) -> str:

@@ -48,6 +48,9 @@ def test_shape_of_names_and_addresses():
     assert cal.shape("name", "TAX INVOICE") == 0.0
     assert cal.shape("address", "12 Harbour Road, Bristol BS1 4QA") == 1.0
     assert cal.shape("address", "12 Harbour Road, Tel: 03-8737 1234") < 0.5
+    # an item row taken for an address has numbers but no street word and no postcode
+    assert cal.shape("address", "1.2012-0043, CARD COVER(SJB-4013)") < cal.shape(
+        "address", "Am Hafen 3, 20457 Hamburg") < 1.0
     assert cal.shape("amount", "-1.00") == 1.0
 
 
