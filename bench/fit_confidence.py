@@ -12,13 +12,16 @@ weights kept >= 0 except the failed-check weight (kept <= 0), so the model stays
 the evidence. It prints the WEIGHTS and BIAS to
 paste into calibration.py. Never pass the folders the model is scored on.
 
-    python -m bench.fit_confidence --score ../shared/samples/receipts-more:receipt HOLDOUT:gt
+    python -m bench.fit_confidence --score /tmp/rm/holdout:receipt HOLDOUT:gt
 
-prints `doc-extractor eval`'s report for each folder, reusing the OCR cache. The tuning sets
-used for the constants in calibration.py:
+prints `doc-extractor eval`'s report for each folder, reusing the OCR cache, then the same
+three lines over all the folders' values together. The tuning sets used for the constants in
+calibration.py:
 
+    python -m bench.realsplit ../shared/samples/receipts-more /tmp/rm   # /tmp/rm/tune only
     python -m tests.streams.scangen /tmp/scan-tune --seed 11 --n 80 --split tune
     python -m tests.streams.scangen /tmp/scan-tune2 --seed 12 --n 120 --split tune
+    python -m tests.streams.scangen /tmp/gen-13 --seed 13 --n 60 --split tune
     python -m bench.fit_confidence --degrade /tmp/scan-tune2 /tmp/scan-tune3
 """
 
@@ -40,6 +43,7 @@ from config.schemas import BUILTIN
 from config.settings import Settings
 from stores.metrics import Metrics
 from streams.document import Extraction, Word
+from streams.evaluation import auroc as eval_auroc
 from streams.evaluation import format_report, load_cases, run_eval, score_field
 from streams.extraction.calibration import BIAS, FEATURES, KINDS, WEIGHTS, kind_of
 from streams.extraction.providers.chain import ProviderChain
@@ -117,10 +121,24 @@ def _extract_one(path: Path, schema_name: str) -> Extraction:
 
 
 def score(sets: list[tuple[Path, str]]) -> None:
-    """`doc-extractor eval`'s report for each set, with the OCR cache (same figures, faster)."""
+    """`doc-extractor eval`'s report for each set, with the OCR cache (same figures, faster);
+    with several sets, then the same three lines over all their values together."""
+    values: list[tuple[float, bool]] = []
+    threshold = 0.9
     for folder, named in sets:
         report = run_eval(folder, _extract_one, schema=None if named == "gt" else named)
         print(f"== {folder} ({named})\n{format_report(report)}")  # noqa: T201
+        threshold = report["threshold"]
+        values += [(f["confidence"], f["ok"]) for doc in report["documents"]
+                   for f in doc["fields"].values()]
+    if len(sets) > 1 and values:
+        accepted = [ok for conf, ok in values if conf >= threshold]
+        print(f"== together\nfield accuracy: {sum(ok for _, ok in values) / len(values):.3f}"  # noqa: T201
+              f" (n={len(values)})\ncalibration: auroc="
+              f"{eval_auroc([c for c, _ in values], [ok for _, ok in values]):.3f}\n"
+              f"auto-accept: threshold={threshold:.2f} precision="
+              f"{sum(accepted) / max(len(accepted), 1):.3f} coverage="
+              f"{len(accepted) / len(values):.3f}")
 
 
 def degrade(src: Path, dst: Path, count: int = 90, seed: int = 7) -> None:

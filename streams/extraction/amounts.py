@@ -183,6 +183,7 @@ def pick_amounts(layout: Layout) -> dict[str, Found | None]:
         where = payment[1]  # not printed by itself: cite the tendered amount it comes from
         totals = _payment_found(layout, payment[0]) or [
             Found(str(payment[0]), where.page, where.bbox, 0.35, where.row, where.label)]
+    fallback = None
     if not totals and (fallback := largest_amount(layout)):
         totals = [fallback]
     for found in totals:
@@ -215,6 +216,8 @@ def pick_amounts(layout: Layout) -> dict[str, Found | None]:
         picked["total"] = (_payment_found(layout, payment[0]) or [
             Found(str(payment[0]), where.page, where.bbox, 0.35, where.row, where.label)])[0]
         picked["total"].score = total.score
+    if fallback is not None and picked["total"] is fallback:
+        fallback.margin = 0.0  # chosen by size alone: no lead over the page's other amounts
     return picked
 
 

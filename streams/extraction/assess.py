@@ -102,8 +102,9 @@ def assess(extraction: Extraction, pages: list[Page], schema: SchemaDef, *, thre
         agree = any(c.ok and c.rule not in PLAUSIBILITY for c in named)
         kind = kind_of(name, spec)
         cited = extraction.citations.get(name)
+        anchor = extraction.citations.get(name.removesuffix("_address")) or cited
         x = features(seen, ocr_score(pages, cited), agree, bool(failed), kind, value,
-                     cited[0].bbox[1] if cited else None)
+                     anchor[0].bbox[1] if anchor else None)
         seen.update(x)
         conf[name] = confidence(kind, x, failed)
     limit = schema.review_threshold if schema.review_threshold is not None else threshold

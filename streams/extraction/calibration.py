@@ -12,7 +12,8 @@ Every non-null value is described by a few numbers in 0..1 (`features`):
              postcode and no phone or registration line in it; 1 for typed values (amounts,
              dates, codes)
     top      for names: printed in the top third of its page (a shop's name heads its
-             receipt; item lines below it are not names); 1 for other kinds
+             receipt; item lines below it are not names); for an address, the same of the
+             name it belongs to (an address under a doubtful name is doubtful); 1 otherwise
     agree    1 when a cross-field check that reads the value passed
     fail     1 when one failed
 
@@ -49,10 +50,10 @@ from streams.extraction.parties import STREET_WORD
 FEATURES = ("found", "prior", "margin", "ocr", "shape", "top", "agree", "fail")
 KINDS = ("amount", "date", "name", "address", "id", "code", "items")
 # fitted by bench/fit_confidence.py; see the module docstring
-WEIGHTS: dict[str, float] = {"found": 1.065, "prior": 0.148, "margin": 1.159, "ocr": 0.507,
-                             "shape": 1.316, "top": 1.589, "agree": 1.107, "fail": -2.896}
-BIAS: dict[str, float] = {"amount": -1.935, "date": -0.598, "name": -0.592, "address": -0.375,
-                          "id": -1.803, "code": 1.498, "items": 0.325}
+WEIGHTS: dict[str, float] = {"found": 1.075, "prior": 0.0, "margin": 1.708, "ocr": 0.398,
+                             "shape": 1.197, "top": 1.893, "agree": 1.116, "fail": -2.921}
+BIAS: dict[str, float] = {"amount": -2.263, "date": -0.994, "name": -0.635, "address": -0.085,
+                          "id": -2.162, "code": 1.364, "items": 0.274}
 FAILED_CAP = 0.5
 IMPLAUSIBLE_CAP = 0.2
 PLAUSIBILITY = {"amounts_not_negative", "total_not_zero", "dates_plausible"}
@@ -107,11 +108,12 @@ def shape(kind: str, value: object) -> float:
 def features(evidence: dict[str, float], ocr: float | None, agree: bool,
              fail: bool, kind: str = "", value: object = None,
              y: float | None = None) -> dict[str, float]:
-    """The model's inputs for one value; `y` is the top of its first citation (0..1)."""
+    """The model's inputs for one value; `y` is the top of its first citation (0..1), for an
+    address that of its party's name."""
     margin = evidence.get("margin")
     return {
         "shape": shape(kind, value),
-        "top": 1.0 if kind != "name" or y is None else max(0.0, 1.0 - 3.0 * y),
+        "top": 1.0 if kind not in ("name", "address") or y is None else max(0.0, 1.0 - 3.0 * y),
         "found": float(evidence.get("found", 0.0)),
         "prior": min(1.0, max(0.0, float(evidence.get("prior", 0.5)))),
         "margin": NO_MARGIN if margin is None else min(1.0, max(0.0, 2 * float(margin))),

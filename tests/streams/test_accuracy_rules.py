@@ -245,3 +245,11 @@ def test_a_slogan_with_a_web_address_is_not_the_vendor():
     head = ("TQFORSHOPPINGWITHmymart.com", "Harbour Mart", "12 Harbour Road", "Bristol")
     data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)
     assert data["vendor"] == "Harbour Mart"
+
+
+def test_a_total_picked_by_size_alone_has_no_margin():
+    items: list[docgen.Item] = [(200, 60, "GOLDEN BAKERY", 11), (180, 100, "Milk 1L", 9),
+                                (380, 100, "2.15", 9), (180, 114, "Bread", 9),
+                                (380, 114, "3.12", 9)]
+    out = extract_local(docgen.pages_of(docgen.make_pdf(items)), BUILTIN["receipt"])
+    assert out.data["total"] == "3.12" and out.evidence["total"]["margin"] == 0.0

@@ -42,6 +42,13 @@ def test_a_failed_check_lowers_and_caps_confidence():
     assert cal.confidence("amount", strong, {"total_not_zero"}) <= cal.IMPLAUSIBLE_CAP
 
 
+def test_an_address_is_as_high_on_the_page_as_its_name():
+    def top(kind: str, y: float) -> float:
+        return cal.features({}, None, False, False, kind, "12 Harbour Road, Bristol BS1 4QA",
+                            y)["top"]
+    assert top("address", 0.05) > top("address", 0.3) and top("amount", 0.9) == 1.0
+
+
 def test_shape_of_names_and_addresses():
     assert cal.shape("name", "Brightwater Analytics Ltd") == 1.0
     assert cal.shape("name", "Milk 1L") < cal.shape("name", "Lotus") < 1.0
