@@ -10,10 +10,12 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 
 import structlog
 
-from config.errors import ExtractorError
+from config.errors import ExtractorError, Unavailable
 from config.settings import Settings
 from stores import Stores, open_stores
 from stores.metrics import Metrics
@@ -30,7 +32,8 @@ log = structlog.get_logger()
 
 class StageContext:
     def __init__(self, settings: Settings, *, metrics: Metrics, stores: Stores,
-                 chain: ProviderChain, send: Send, pool: Executor, pool_size: int) -> None:
+                 chain: ProviderChain, send: Send, pool: Executor, pool_size: int,
+                 new_pool: Callable[[], Executor] | None = None) -> None:
         self.settings = settings
         self.metrics = metrics
         self.stores = stores
@@ -40,6 +43,7 @@ class StageContext:
         self.send = send  # to a broker-side topic name; returns once the broker acknowledged
         self.pool = pool  # CPU work (render, encode, OCR): Kafka heartbeats never starve
         self.pool_size = pool_size
+        self.new_pool = new_pool  # a fresh pool when a child dies
         self.render = RenderOptions(settings.pdf_dpi, settings.max_image_dim,
                                     settings.jpeg_quality)
 
@@ -49,17 +53,29 @@ class StageContext:
                       chain: ProviderChain | None = None) -> StageContext:
         metrics = metrics or Metrics()
         size = settings.preprocess_workers or os.cpu_count() or 1
-        pool = ProcessPoolExecutor(size, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=exit_with_parent, initargs=(os.getpid(),))
+        new_pool = partial(ProcessPoolExecutor, size,
+                           mp_context=multiprocessing.get_context("spawn"),
+                           initializer=exit_with_parent, initargs=(os.getpid(),))
         return cls(settings, metrics=metrics, stores=stores or open_stores(settings),
-                   chain=chain or ProviderChain(settings, metrics), send=send, pool=pool,
-                   pool_size=size)
+                   chain=chain or ProviderChain(settings, metrics), send=send, pool=new_pool(),
+                   pool_size=size, new_pool=new_pool)
 
     def topic_name(self, spec: TopicSpec) -> str:
         return catalogue.name(spec, self.settings.topic_prefix)
 
     async def in_pool(self, fn: Callable, *args):
-        return await asyncio.get_running_loop().run_in_executor(self.pool, fn, *args)
+        """`fn(*args)` in the pool. A child that dies (out of memory, or a crash on this very
+        document) breaks the whole pool: it is replaced, and the work is retried as transient,
+        so a document that kills it every time ends in the DLQ after STAGE_MAX_ATTEMPTS."""
+        pool = self.pool
+        try:
+            return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+        except BrokenProcessPool as exc:
+            if self.pool is pool and self.new_pool is not None:  # the first to notice replaces it
+                log.warning("pool.broken", error=repr(exc))
+                self.pool = self.new_pool()
+                pool.shutdown(wait=False, cancel_futures=True)
+            raise Unavailable(f"a pool process died while working on this document: {exc}") from exc
 
     def runner(self, stage: Stage) -> StageRunner:
         s = self.settings
