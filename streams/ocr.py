@@ -1,7 +1,9 @@
 """Offline OCR with RapidOCR (ONNX models shipped inside the wheel; no network).
 
 One engine per process, created on first use, with one ONNX Runtime thread: the worker pool
-runs one process per core, and on these machines one OCR thread per process is fastest.
+runs one process per core, and on these machines one OCR thread per process is fastest. How
+the models are driven (the detector sized to the print, the angle classifier on demand) is
+`streams.ocr_engine`.
 
 RapidOCR returns text *lines* (a quadrilateral and a string). We split each line into words
 and give every word a slice of the line's box proportional to its share of the characters
@@ -15,35 +17,18 @@ details in a letterhead picture), which the text layer does not have.
 from __future__ import annotations
 
 import io
-import os
-import threading
 import time
-from typing import Any
 
 import structlog
 from PIL import Image, ImageOps
 
 from streams.document import Page, Word
+from streams.ocr_engine import FAST, MIN_SCORE, Tuning, get_engine, read_lines
 from streams.preprocess import to_rgb
 
 log = structlog.get_logger(__name__)
 
-MIN_SCORE = 0.5  # RapidOCR's own default: lines below this are mostly noise
-_engine: Any = None
-_lock = threading.Lock()
-
-
-def _get_engine() -> Any:
-    """The process-wide RapidOCR engine, created lazily (loading its models is slow)."""
-    global _engine
-    with _lock:
-        if _engine is None:
-            # Must be set before onnxruntime starts its thread pools.
-            os.environ.setdefault("OMP_NUM_THREADS", "1")
-            from rapidocr_onnxruntime import RapidOCR
-
-            _engine = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
-        return _engine
+__all__ = ["MIN_SCORE", "get_engine", "ocr_image", "ocr_pdf_images", "words_text"]
 
 
 def _line_words(text: str, box: list[list[float]], width: float, height: float,
@@ -71,17 +56,16 @@ def _clamp(box: tuple[float, float, float, float]) -> tuple[float, float, float,
     return (x0, y0, x1, y1)
 
 
-def ocr_image(data: bytes) -> tuple[list[Word], float, float]:
+def ocr_image(data: bytes, tuning: Tuning = FAST) -> tuple[list[Word], float, float]:
     """Words (boxes in 0..1 of the image) of a JPEG or PNG, and the image width and height."""
     img: Image.Image = Image.open(io.BytesIO(data))
     img = to_rgb(ImageOps.exif_transpose(img))
     width, height = float(img.width), float(img.height)
     started = time.perf_counter()
-    result, _ = _get_engine()(img)
     words: list[Word] = []
-    for box, text, score in result or []:
-        if float(score) >= MIN_SCORE and text.strip():
-            words.extend(_line_words(text, box, width, height, round(float(score), 3)))
+    for box, text, score in read_lines(img, tuning):
+        if text.strip():
+            words.extend(_line_words(text, box, width, height, round(score, 3)))
     log.debug("ocr.done", words=len(words), ms=round((time.perf_counter() - started) * 1000))
     return words, width, height
 

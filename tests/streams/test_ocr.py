@@ -2,7 +2,7 @@
 
 import pytest
 
-from streams.ocr import _get_engine, _line_words, ocr_image, words_text
+from streams.ocr import _line_words, get_engine, ocr_image, words_text
 from tests.streams.docgen import invoice_en, make_pdf, render_jpeg, text_rect
 
 
@@ -41,8 +41,8 @@ def test_words_text_keeps_rows():
 
 
 def test_one_engine_per_process_with_one_thread():
-    engine = _get_engine()
-    assert engine is _get_engine()
+    engine = get_engine()
+    assert engine is get_engine()
     options = engine.text_det.infer.session.get_session_options()
     assert options.intra_op_num_threads == 1
 

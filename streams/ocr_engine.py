@@ -1,0 +1,125 @@
+"""How the RapidOCR models are driven (one engine per process, one ONNX Runtime thread).
+
+RapidOCR's own call sizes the text detector to the image: every page is scaled so that its
+short side is at least 736 pixels and its long side at most 2000, whatever the size of the
+print on it, and every text line then goes through the angle classifier. The detector only
+needs a character to be a dozen pixels tall, so `FAST` measures the print first (the median
+height of the ink blobs, a few milliseconds with OpenCV) and scales the detector's input to
+that: a page of 10-point print at 200 dpi is detected at about half its size, a receipt of
+tiny print is enlarged. The recogniser still reads each line from the full-resolution page,
+one line per model call: in a batch every line is padded to the longest, and with one ONNX
+thread a batch saves no time, only the padding costs. The angle classifier only turns lines
+upside down, so it runs when a page needs it: when most lines read badly the way up they were
+found (a page scanned upside down), it runs and the lines are read again. `LEGACY` is
+RapidOCR's own call as the pipeline used it before: the benchmark measures both on the same
+pages.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+Line = tuple[list[list[float]], str, float]  # quadrilateral (image pixels), text, score
+
+MIN_SCORE = 0.5  # RapidOCR's own default: lines below this are mostly noise
+_engine: Any = None
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Tuning:
+    text_px: float | None  # a character's height at the detector; None: RapidOCR's own sizing
+    min_scale: float = 0.25  # bounds on the detector's scale, whatever the print measures
+    max_scale: float = 2.0
+    max_side: int = 2400  # the detector's input never longer than this
+    flip_share: float = 0.5  # angle classifier when more than this share of lines read badly
+    rec_batch: int = 6  # lines recognised per model call (each padded to the longest)
+
+
+FAST = Tuning(text_px=12.0, rec_batch=1)
+LEGACY = Tuning(text_px=None)
+
+
+def get_engine() -> Any:
+    """The process-wide RapidOCR engine, created lazily (loading its models is slow)."""
+    global _engine
+    with _lock:
+        if _engine is None:
+            # Must be set before onnxruntime starts its thread pools.
+            os.environ.setdefault("OMP_NUM_THREADS", "1")
+            from rapidocr_onnxruntime import RapidOCR
+
+            _engine = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
+        return _engine
+
+
+def read_lines(img: Image.Image, tuning: Tuning = FAST) -> list[Line]:
+    """Text lines of an RGB image: box, text and score, lines below MIN_SCORE left out."""
+    engine = get_engine()
+    engine.text_rec.rec_batch_num = tuning.rec_batch
+    if tuning.text_px is None:
+        result, _ = engine(img)
+        return [(box, text, float(score)) for box, text, score in result or []
+                if float(score) >= MIN_SCORE]
+    bgr = engine.load_img(img)
+    boxes = detect(engine, bgr, detector_scale(bgr, tuning))
+    if not boxes:
+        return []
+    crops = engine.get_crop_img_list(bgr, boxes)
+    read, _ = engine.text_rec(crops)
+    if _share_bad(read) > tuning.flip_share:  # upside down: turn the lines that need it
+        crops, _, _ = engine.text_cls(crops)
+        read, _ = engine.text_rec(crops)
+    lines = zip(boxes, read, strict=True)
+    return [(box.tolist(), text, float(score)) for box, (text, score, *_) in lines
+            if float(score) >= MIN_SCORE]
+
+
+def _share_bad(read: list) -> float:
+    return sum(float(r[1]) < MIN_SCORE for r in read) / max(len(read), 1)
+
+
+def char_height(bgr: np.ndarray) -> float | None:
+    """The median height in pixels of the ink blobs (mostly single characters), or None."""
+    import cv2
+
+    gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    heights, widths = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
+    # a character: taller than dust, shorter than a rule or a photo, not a long line
+    glyph = (heights >= 4) & (heights <= bgr.shape[0] / 8) & (widths <= 3 * heights)
+    if glyph.sum() < 10:
+        return None
+    return float(np.median(heights[glyph]))
+
+
+def detector_scale(bgr: np.ndarray, tuning: Tuning) -> float:
+    """The scale at which the print is `tuning.text_px` tall, within the tuning's bounds."""
+    assert tuning.text_px is not None
+    measured = char_height(bgr)
+    scale = 1.0 if measured is None else tuning.text_px / measured
+    scale = min(max(scale, tuning.min_scale), tuning.max_scale)
+    return min(scale, tuning.max_side / max(bgr.shape[:2]))
+
+
+def detect(engine: Any, bgr: np.ndarray, scale: float) -> list[np.ndarray]:
+    """Text-line boxes (page pixels, top to bottom) found at `scale` of the page."""
+    import cv2
+
+    det = engine.text_det
+    height, width = bgr.shape[:2]
+    size = (max(32, round(width * scale / 32) * 32), max(32, round(height * scale / 32) * 32))
+    shrink = size[0] < width
+    small = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+    tensor = (small.astype(np.float32) / 127.5 - 1.0).transpose(2, 0, 1)[None]  # mean 0.5, std 0.5
+    heat = det.infer(tensor)[0]
+    boxes, _ = det.postprocess_op(heat, (height, width))
+    boxes = det.filter_tag_det_res(boxes, (height, width))
+    return engine.sorted_boxes(boxes) if len(boxes) else []
