@@ -1,4 +1,5 @@
-"""The PNG next to latest.json: figures against their guards, the burst, latency, failures."""
+"""The PNG next to latest.json: figures against their guards, the burst, latency, failures,
+OCR."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ def draw(result: dict, path: Path) -> None:
     panels = [_ratios, _overhead, _burst, _latency]
     if "failure_comparison" in result:
         panels.append(_failures)
+    if "cpu" in result.get("ocr", {}):
+        panels.append(_ocr)
     fig, axes = plt.subplots(1, len(panels), figsize=(4.75 * len(panels), 4.5))
     for panel, ax in zip(panels, axes, strict=True):
         panel(ax, result)
@@ -114,3 +117,18 @@ def _failures(ax, result: dict) -> None:
     ax.set_title(f"failures, same 10 AI slots (ours drained the overload in "
                  f"{f['overload']['ours_drain_s']:g} s)", fontsize=10)
     ax.legend(fontsize=8, loc="upper left")
+
+
+def _ocr(ax, result: dict) -> None:
+    """OCR-on documents/s beside the raw OCR loop's, with CPU-seconds per page before and now."""
+    o = result["ocr"]
+    cpu = o["cpu"]
+    labels = ["pipeline\nOCR on", f"raw OCR loop\n{o['raw']['processes']} processes"]
+    values = [o["saturated"]["docs_per_s"], o["raw"]["docs_per_s"]]
+    ax.bar(labels, values, color=["tab:blue", "tab:gray"])
+    for i, v in enumerate(values):
+        ax.annotate(f"{v:.2f}", (i, v), ha="center", va="bottom")
+    ax.set_ylim(0, max(values) * 1.3)
+    ax.set_ylabel("documents/s (a third scans)")
+    ax.set_title(f"OCR throughput: ratio {o['ratio_to_raw']:.2f}; CPU/page "
+                 f"{cpu['s_per_page']:.2f} s (was {cpu['legacy_s_per_page']:.2f})", fontsize=10)

@@ -150,6 +150,25 @@ def _accepted(ours: dict) -> str:
     return f" of {ours['accepted']} accepted{refused}"
 
 
+def ocr_table(result: dict) -> list[str]:
+    """OCR cost and throughput (`bench.ocr`): both tunings on the same scans in one run."""
+    o = result["ocr"]
+    cpu, raw = o["cpu"], o["raw"]
+    return [
+        _row("OCR (scanned A4 invoice pages, 200 dpi)", "value"), _row("---", "---"),
+        _row("CPU-seconds per page, the pipeline's OCR (`ocr_cpu_s_per_page`)",
+             _fmt(cpu["s_per_page"])),
+        _row("CPU-seconds per page, RapidOCR's own call (before), same pages and run",
+             _fmt(cpu["legacy_s_per_page"])),
+        _row("ratio, pipeline ÷ before", _fmt(cpu["ratio_to_legacy"])),
+        _row("OCR on: documents/s, 1 worker (a third of them scans)",
+             _fmt(o["saturated"]["docs_per_s"])),
+        _row(f"raw OCR loop: documents/s, {raw['processes']} processes, same documents",
+             _fmt(raw["docs_per_s"])),
+        _row("OCR on ÷ raw loop (`ocr_ratio_to_raw`)", _fmt(o["ratio_to_raw"])),
+    ]
+
+
 def _complete(line: dict) -> bool:
     if "complete" in line:
         return bool(line["complete"])
@@ -198,6 +217,7 @@ def section(result: dict, history: list[dict], chart: str) -> str:
     parts = [head, "", *summary_table(result), "", f"![benchmark chart]({chart})", "",
              *pipeline_table(result), "", *burst_table(result), "", *stage_table(result), "",
              *((*failure_table(result), "") if "failure_comparison" in result else ()),
+             *((*ocr_table(result), "") if "cpu" in result.get("ocr", {}) else ()),
              f"The last {RECENT_RUNS} complete runs in `bench/results/history.jsonl` (`–`: not "
              "recorded by that run):", "", *history_table(history)]
     return "\n".join(parts)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import structlog
 
-from bench import failures, guards, machine, report, sections, warmup
+from bench import failures, guards, machine, ocr, report, sections, warmup
 from bench.stack import ROOT, Procs, StackConfig
 from bench.stats import r1, r3
 
@@ -28,7 +28,8 @@ RESULTS = ROOT / "bench" / "results"
 SECTIONS = ("pipeline", "scaling", "ocr", "engine", "preprocess", "ingest", "sync", "failures")
 EXTRA = ("overhead",)  # only on request: already part of "pipeline"
 FIGURES = (*(g.key for g in guards.GUARDS), guards.OVERHEAD_BASIS, "overhead_ratio_to_engine",
-           "overhead_p50_ms_nominal_l", "extract_ratio_to_engine", "scaling_ratio_2_to_1")
+           "overhead_p50_ms_nominal_l", "extract_ratio_to_engine", "scaling_ratio_2_to_1",
+           "ocr_cpu_s_per_page", "ocr_ratio_to_raw")
 WARM_SECONDS = 90  # the broker warm-up's cap, whatever the scale asks for
 
 
@@ -56,8 +57,7 @@ def measure(only: set[str], scale: sections.Scale, logdir: Path, cfg: StackConfi
             out["scaling"] = sections.pipeline_throughput(logdir, cfg.fresh(), fake, 2,
                                                           scale.saturate)
         if "ocr" in only:
-            out["ocr"] = sections.pipeline_throughput(logdir, cfg.fresh(ocr=True), fake, 1,
-                                                      scale.ocr)
+            out["ocr"] = ocr.measure(logdir, cfg.fresh(ocr=True), fake, scale.ocr)
         if "engine" in only:
             out["engine"] = sections.raw_engine(cfg.fresh(), scale.saturate, scale.sequential)
         if "preprocess" in only:
@@ -94,6 +94,9 @@ def headline(out: dict) -> dict:
         h["overhead_p50_ms_nominal_l"] = out["overhead"]["overhead_nominal"]
     if "engine" in out:
         h[guards.OVERHEAD_BASIS] = out["engine"]["overhead"]["p50_ms"]
+    if "ocr" in out:
+        h["ocr_cpu_s_per_page"] = out["ocr"]["cpu"]["s_per_page"]
+        h["ocr_ratio_to_raw"] = out["ocr"]["ratio_to_raw"]
     if "preprocess" in out:
         h["preprocess_ratio_to_raw"] = out["preprocess"]["ratio"]
     if "ingest" in out:
