@@ -166,12 +166,18 @@ def vendor_candidates(layout: Layout, receipt: bool) -> list[Found]:
         if match and not L.PARTY_ID_WORD.match(block.text[match.end():]):
             cands += _labelled_vendor(layout, block, match.end())
         owner = L.OWNER.search(block.text)
-        for match in LEGAL.finditer(block.text):
+        former = _after_former(layout, block)
+        matches = list(LEGAL.finditer(block.text))
+        for match, after in zip(matches, [*matches[1:], None], strict=False):
+            if after is not None and after.start() - match.end() <= 8:
+                continue  # "AEON CO. (M) BHD.": the name runs on to the next legal form
             name = clean_name(_name_from(block.text, match.end(), match.start()))
             if sum(ch.isalpha() for ch in LEGAL.sub("", name)) >= 2:  # not "1234 AB" (a postcode)
                 top = block.page == 1 and block.bbox[1] < 0.25
-                # the operator named in "owned by X Ltd" is not the trading name printed first
-                score = 0.45 + 0.3 * top - (0.35 if owner and owner.start() < match.start() else 0)
+                # the operator named in "owned by X Ltd" is not the trading name printed first,
+                # nor is the old name after "formerly known as"
+                behind = former or bool(owner and owner.start() < match.start())
+                score = 0.45 + 0.3 * top - (0.35 if behind else 0)
                 cands.append(_candidate(block, name, score, block.text.find(name)))
     first_rows = [b for b in layout.blocks if b.page == 1][:12]
     named = [b for b in first_rows if name_like(b.text) and not L.OWNER.search(b.text)][:3]
@@ -179,6 +185,16 @@ def vendor_candidates(layout: Layout, receipt: bool) -> list[Found]:
         cands.append(_candidate(block, clean_name(block.text), (0.6 if receipt else 0.45)
                                 - 0.05 * rank))
     return cands
+
+
+_FORMER = re.compile(r"(?i)\b(?:formerly|previously|dahulu|ehemals|anciennement|voorheen)\b")
+
+
+def _after_former(layout: Layout, block: Block) -> bool:
+    """Whether `block` holds, or follows, a "formerly known as" (its name is an old one)."""
+    above = layout.rows[block.row - 1] if block.row else []
+    return bool(_FORMER.search(block.text) or any(
+        _FORMER.search(b.text) for b in above if b.page == block.page))
 
 
 def _labelled_vendor(layout: Layout, block: Block, end: int) -> list[Found]:

@@ -253,3 +253,16 @@ def test_a_total_picked_by_size_alone_has_no_margin():
                                 (380, 114, "3.12", 9)]
     out = extract_local(docgen.pages_of(docgen.make_pdf(items)), BUILTIN["receipt"])
     assert out.data["total"] == "3.12" and out.evidence["total"]["margin"] == 0.0
+
+
+def test_the_old_name_after_formerly_known_as_is_not_the_vendor():
+    head = ("Harbour Foods Sdn Bhd", "formerly known as", "Golden Lane Restaurants Sdn Bnd",
+            "(65351-M)", "Level 6, Jalan Maju 3", "47400 Petaling Jaya")
+    assert _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)["vendor"] == "Harbour Foods Sdn Bhd"
+
+
+def test_a_name_with_two_legal_forms_is_one_name_and_not_its_address():
+    head = ("MERANTI CO. (M) BHD. (126926-H)", "3 FLOOR, TAMAN MALURI SC", "55100 KUALA LUMPUR")
+    data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)
+    assert data["vendor"] == "MERANTI CO. (M) BHD."
+    assert data["vendor_address"] == "3 FLOOR, TAMAN MALURI SC, 55100 KUALA LUMPUR"
