@@ -47,8 +47,9 @@ case "${1:-}" in
     # started: on exit it stops exactly those (Ctrl-C used to kill Redis, which handles SIGINT, and
     # leave Kafka, which ignores it when started in the background). Servers already up stay up.
     ours=()
-    stop_all() {
-      [[ -n ${worker:-} ]] && { kill -TERM "$worker" 2>/dev/null; wait "$worker"; }
+    stop_all() {  # `|| true` throughout: under `set -e` a worker that exited non-zero (it got
+      # the Ctrl-C too) would end this handler before it stops the servers
+      if [[ -n ${worker:-} ]]; then kill -TERM "$worker" 2>/dev/null || true; wait "$worker" || true; fi
       for svc in "${ours[@]}"; do bash "$HERE/$svc.sh" stop || true; done
     }
     trap stop_all EXIT

@@ -2,7 +2,8 @@
 
 A terminal's Ctrl-C sends SIGINT to the whole foreground process group. Redis exits on it;
 Kafka, started in the background by a non-interactive shell, ignores it. The run's own Kafka,
-Redis, API and worker must all be gone afterwards. Ports and RUN_DIR are this test's own.
+Redis, API and worker must all be gone afterwards, also when the worker had already died.
+Ports and RUN_DIR are this test's own.
 """
 
 from __future__ import annotations
@@ -54,7 +55,16 @@ def _wait_ready(url: str, run: subprocess.Popen, timeout: float) -> None:
     pytest.fail(f"{url} not ready after {timeout} s")
 
 
-def test_ctrl_c_stops_what_make_run_started(tmp_path):
+def _worker(pgid: int) -> int:
+    for pid in _group(pgid):
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        if argv[-2:] == [b"worker", b""]:
+            return pid
+    raise AssertionError("no worker in the run's process group")
+
+
+@pytest.mark.parametrize("worker_died", [False, True], ids=["ctrl-c", "worker-died-first"])
+def test_ctrl_c_stops_what_make_run_started(tmp_path, worker_died):
     kafka, controller, redis_port, api = (free_port() for _ in range(4))
     env = os.environ | {
         "RUN_DIR": str(tmp_path), "KAFKA_PORT": str(kafka),
@@ -73,6 +83,9 @@ def test_ctrl_c_stops_what_make_run_started(tmp_path):
         assert all(_alive(pid) for pid in servers)
         assert len(_group(run.pid)) >= 3  # the script, the worker and the API at least
 
+        if worker_died:  # its non-zero exit status must not cut the clean-up short
+            os.kill(_worker(run.pid), signal.SIGKILL)
+            time.sleep(1)
         os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
         run.wait(timeout=150)
         deadline = time.monotonic() + 30
