@@ -1,7 +1,7 @@
 """OCR: CPU-seconds per scanned page, and the OCR-on pipeline against the raw engine's loop.
 
-CPU per page is process time in this process (one ONNX Runtime thread), the pipeline's tuning
-(`streams.ocr_engine.FAST`) and RapidOCR's own call (`LEGACY`, what the pipeline ran before)
+CPU per page is process time in this process (one ONNX Runtime thread), the pipeline's OCR
+(`streams.ocr_engine.DEFAULT`) and RapidOCR's own call (`LEGACY`, what the pipeline ran before)
 alternating page by page on the same scans, so background load hits both. The raw loop is a
 pool of as many processes as the worker's (one per core) that OCRs the scanned pages of the same
 document mix and does nothing else; it runs before and after the pipeline's OCR-on run and its
@@ -22,14 +22,14 @@ from bench import sections
 from bench.stack import StackConfig
 from bench.stats import r3
 from streams.ocr import ocr_image
-from streams.ocr_engine import FAST, LEGACY
+from streams.ocr_engine import DEFAULT, LEGACY
 
 CPU_PAGES = 4  # scans timed per tuning for the CPU figure (alternating)
 
 
 def _page_cpu(image: bytes, legacy: bool) -> float:
     began = time.process_time()
-    ocr_image(image, LEGACY if legacy else FAST)
+    ocr_image(image, LEGACY if legacy else DEFAULT)
     return time.process_time() - began
 
 

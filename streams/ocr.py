@@ -2,8 +2,7 @@
 
 One engine per process, created on first use, with one ONNX Runtime thread: the worker pool
 runs one process per core, and on these machines one OCR thread per process is fastest. How
-the models are driven (the detector sized to the print, the angle classifier on demand) is
-`streams.ocr_engine`.
+the models are driven (the angle classifier only when a page needs it) is `streams.ocr_engine`.
 
 RapidOCR returns text *lines* (a quadrilateral and a string). We split each line into words
 and give every word a slice of the line's box proportional to its share of the characters
@@ -23,7 +22,7 @@ import structlog
 from PIL import Image, ImageOps
 
 from streams.document import Page, Word
-from streams.ocr_engine import FAST, MIN_SCORE, Tuning, get_engine, read_lines
+from streams.ocr_engine import DEFAULT, MIN_SCORE, Tuning, get_engine, read_lines
 from streams.preprocess import to_rgb
 
 log = structlog.get_logger(__name__)
@@ -56,7 +55,7 @@ def _clamp(box: tuple[float, float, float, float]) -> tuple[float, float, float,
     return (x0, y0, x1, y1)
 
 
-def ocr_image(data: bytes, tuning: Tuning = FAST) -> tuple[list[Word], float, float]:
+def ocr_image(data: bytes, tuning: Tuning = DEFAULT) -> tuple[list[Word], float, float]:
     """Words (boxes in 0..1 of the image) of a JPEG or PNG, and the image width and height."""
     img: Image.Image = Image.open(io.BytesIO(data))
     img = to_rgb(ImageOps.exif_transpose(img))

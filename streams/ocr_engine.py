@@ -1,18 +1,20 @@
 """How the RapidOCR models are driven (one engine per process, one ONNX Runtime thread).
 
-RapidOCR's own call sizes the text detector to the image: every page is scaled so that its
-short side is at least 736 pixels and its long side at most 2000, whatever the size of the
-print on it, and every text line then goes through the angle classifier. The detector only
-needs a character to be a dozen pixels tall, so `FAST` measures the print first (the median
-height of the ink blobs, a few milliseconds with OpenCV) and scales the detector's input to
-that: a page of 10-point print at 200 dpi is detected at about half its size, a receipt of
-tiny print is enlarged. The recogniser still reads each line from the full-resolution page,
-one line per model call: in a batch every line is padded to the longest, and with one ONNX
-thread a batch saves no time, only the padding costs. The angle classifier only turns lines
-upside down, so it runs when a page needs it: when most lines read badly the way up they were
-found (a page scanned upside down), it runs and the lines are read again. `LEGACY` is
-RapidOCR's own call as the pipeline used it before: the benchmark measures both on the same
-pages.
+RapidOCR's own call sends every text line through the angle classifier, which only decides
+whether a line is upside down. `DEFAULT` skips it unless the page needs it: the lines are read
+the way up they were found, and only when most of them read badly (a page scanned upside
+down) does the classifier run and the page get read again. Everything else is RapidOCR's own
+call, because every other change measured so far moved some lines enough to lose fields.
+
+`FAST` also sizes the text detector to the print instead of the image: RapidOCR scales every
+page so that its short side is at least 736 pixels and its long side at most 2000, whatever
+the print, while the detector only needs a character a dozen pixels tall. `FAST` measures the
+print (the median height of the ink blobs, a few milliseconds with OpenCV), scales the
+detector's input to it, and recognises one line per model call (in a batch every line is
+padded to the longest). It costs clearly less CPU but reads some lines differently (spaces,
+small print), enough to lose fields on held-out scans, so it is not the default. `LEGACY` is
+RapidOCR's own call as the pipeline used it before; the benchmark measures it beside
+`DEFAULT` on the same pages.
 """
 
 from __future__ import annotations
@@ -40,10 +42,12 @@ class Tuning:
     max_side: int = 2400  # the detector's input never longer than this
     flip_share: float = 0.5  # angle classifier when more than this share of lines read badly
     rec_batch: int = 6  # lines recognised per model call (each padded to the longest)
+    cls_on_demand: bool = True  # False: every line through the angle classifier
 
 
+DEFAULT = Tuning(text_px=None)  # RapidOCR's detector sizing, the classifier on demand
 FAST = Tuning(text_px=12.0, rec_batch=1)
-LEGACY = Tuning(text_px=None)
+LEGACY = Tuning(text_px=None, cls_on_demand=False)
 
 
 def get_engine() -> Any:
@@ -59,12 +63,17 @@ def get_engine() -> Any:
         return _engine
 
 
-def read_lines(img: Image.Image, tuning: Tuning = FAST) -> list[Line]:
+def read_lines(img: Image.Image, tuning: Tuning = DEFAULT) -> list[Line]:
     """Text lines of an RGB image: box, text and score, lines below MIN_SCORE left out."""
     engine = get_engine()
     engine.text_rec.rec_batch_num = tuning.rec_batch
     if tuning.text_px is None:
-        result, _ = engine(img)
+        if not tuning.cls_on_demand:
+            result, _ = engine(img)
+        else:  # every line back (text_score 0) to judge whether the page reads upside down
+            result, _ = engine(img, use_cls=False, text_score=0.0)
+            if _share_bad([r[2] for r in result or []]) > tuning.flip_share:
+                result, _ = engine(img, text_score=0.0)
         return [(box, text, float(score)) for box, text, score in result or []
                 if float(score) >= MIN_SCORE]
     bgr = engine.load_img(img)
@@ -73,7 +82,7 @@ def read_lines(img: Image.Image, tuning: Tuning = FAST) -> list[Line]:
         return []
     crops = engine.get_crop_img_list(bgr, boxes)
     read, _ = engine.text_rec(crops)
-    if _share_bad(read) > tuning.flip_share:  # upside down: turn the lines that need it
+    if _share_bad([r[1] for r in read]) > tuning.flip_share:  # upside down: turn the lines
         crops, _, _ = engine.text_cls(crops)
         read, _ = engine.text_rec(crops)
     lines = zip(boxes, read, strict=True)
@@ -81,8 +90,8 @@ def read_lines(img: Image.Image, tuning: Tuning = FAST) -> list[Line]:
             if float(score) >= MIN_SCORE]
 
 
-def _share_bad(read: list) -> float:
-    return sum(float(r[1]) < MIN_SCORE for r in read) / max(len(read), 1)
+def _share_bad(scores: list) -> float:
+    return sum(float(s) < MIN_SCORE for s in scores) / max(len(scores), 1)
 
 
 def char_height(bgr: np.ndarray) -> float | None:
