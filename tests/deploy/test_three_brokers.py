@@ -23,6 +23,7 @@ import pytest
 from config.settings import Settings
 from tests.conftest import free_port, wait_http_ready
 from tests.helpers import invoice_pdf, wait_records
+from topics import catalogue
 from topics.admin import create_topics, durability
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(400)]
@@ -137,7 +138,12 @@ async def _describe(settings: Settings) -> tuple[dict[str, int], dict[str, str]]
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
     await admin.start()
     try:
-        names = [t for t in await admin.list_topics() if t.startswith(settings.topic_prefix)]
+        expected = len(catalogue.all_topics())
+        for _ in range(60):  # a busy cluster's brokers learn of new topics a moment apart
+            names = [t for t in await admin.list_topics() if t.startswith(settings.topic_prefix)]
+            if len(names) >= expected:
+                break
+            await asyncio.sleep(0.5)
         described = await admin.describe_topics(names)
         replicas = {t["topic"]: len(t["partitions"][0]["replicas"]) for t in described}
         configs = await admin.describe_configs(

@@ -119,7 +119,11 @@ def test_kafka_down_is_503_then_recovers(client):
 
 
 def test_events_stream_each_status_until_final(client):
-    doc_id = post(client).json()["id"]
+    deadline = time.monotonic() + 60  # a broker restarted by the test before may still be waking
+    while (response := post(client)).status_code == 503 and time.monotonic() < deadline:
+        time.sleep(min(float(response.headers.get("Retry-After", "1")), 5))
+    assert response.status_code == 202, response.text
+    doc_id = response.json()["id"]
     store: ResultStore = client.app.state.edge.results
     seen: list[str] = []
 
