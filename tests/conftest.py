@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -123,6 +124,26 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def server_ports(count: int, first: int = 20_000) -> list[int]:
+    """`count` consecutive loopback ports a server started later can bind: below the ephemeral
+    range (32768 up), where no outgoing connection takes one in the meantime, and each bindable
+    now (not merely unanswered: a client's local port answers nothing yet blocks a bind)."""
+    for base in range(first + random.randrange(0, 2000, 10), 32_000, 10):
+        try:
+            socks = []
+            for port in range(base, base + count):
+                sock = socket.socket()
+                socks.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return list(range(base, base + count))
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+    raise RuntimeError(f"no {count} free loopback ports below 32000")
 
 
 @pytest.fixture

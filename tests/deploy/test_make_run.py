@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, server_ports
 
 
 def _alive(pid: int) -> bool:
@@ -65,7 +65,7 @@ def _worker(pgid: int) -> int:
 
 @pytest.mark.parametrize("worker_died", [False, True], ids=["ctrl-c", "worker-died-first"])
 def test_ctrl_c_stops_what_make_run_started(tmp_path, worker_died):
-    kafka, controller, redis_port, api = (free_port() for _ in range(4))
+    kafka, controller, redis_port, api = server_ports(4)
     env = os.environ | {
         "RUN_DIR": str(tmp_path), "KAFKA_PORT": str(kafka),
         "KAFKA_CONTROLLER_PORT": str(controller), "KAFKA_START_TIMEOUT": "150",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ROOT, free_port, wait_http_ready
+from tests.conftest import ROOT, free_port, server_ports, wait_http_ready
 from tests.helpers import invoice_pdf, make_topics, wait_records
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(400)]
@@ -79,10 +78,7 @@ def test_api_sigterm_with_uploads_in_flight_loses_nothing(settings, spawn, tally
 
 
 def _free_pair() -> int:
-    for base in range(39092, 39992, 10):
-        if all(socket.socket().connect_ex(("127.0.0.1", base + i)) != 0 for i in range(2)):
-            return base
-    pytest.skip("no two free loopback ports for a private broker")
+    return server_ports(2)[0]
 
 
 @pytest.fixture
