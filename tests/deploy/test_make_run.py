@@ -15,10 +15,9 @@ import time
 import uuid
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.conftest import ROOT, server_ports
+from tests.conftest import ROOT, server_ports, wait_http_ready
 
 
 def _alive(pid: int) -> bool:
@@ -40,19 +39,6 @@ def _group(pgid: int) -> list[int]:
         if int(fields[2]) == pgid and fields[0] != "Z":
             found.append(int(entry.name))
     return found
-
-
-def _wait_ready(url: str, run: subprocess.Popen, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert run.poll() is None, "make run exited before the API was ready"
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"{url} not ready after {timeout} s")
 
 
 def _worker(pgid: int) -> int:
@@ -78,7 +64,8 @@ def test_ctrl_c_stops_what_make_run_started(tmp_path, worker_died):
     run = subprocess.Popen(["bash", str(ROOT / "deploy/local/procs.sh"), "run"], env=env,
                            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        _wait_ready(f"http://127.0.0.1:{api}/ready", run, timeout=240)
+        wait_http_ready(f"http://127.0.0.1:{api}/ready", timeout=240)
+        assert run.poll() is None, "make run exited"
         servers = [int((tmp_path / f"{name}.pid").read_text()) for name in ("kafka", "redis")]
         assert all(_alive(pid) for pid in servers)
         assert len(_group(run.pid)) >= 3  # the script, the worker and the API at least
