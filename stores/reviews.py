@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from redis.asyncio import Redis
 
+from config.schemas import AUTO
 from topics.models import Result, Status
 
 REVIEW_HOLD_SECONDS = 7 * 86400  # the cap: an unreviewed document is not kept longer
@@ -42,6 +43,16 @@ def concerns_review(result: Result) -> bool:
 def is_pending(result: Result) -> bool:
     return (result.status is Status.completed and result.review.required
             and result.review.state == "pending")
+
+
+def is_split_parent(result: Result) -> bool:
+    """A `schema=auto` document: it has no data of its own; people review its children."""
+    return result.children is not None or result.schema_name == AUTO.name
+
+
+def belongs_in_queue(result: Result) -> bool:
+    """Pending review, and not a split parent (its pending state sums up its children's)."""
+    return is_pending(result) and not is_split_parent(result)
 
 
 class ReviewStore:
@@ -77,6 +88,7 @@ class ReviewStore:
         return await self.preview(doc.parent_id, first + n - 1) if first + n - 1 <= last else None
 
     async def filenames(self, doc_ids: list[str]) -> list[str | None]:
+        """The uploaded file's name of each document (give a split part's parent id)."""
         async with self.redis.pipeline(transaction=False) as pipe:
             for doc_id in doc_ids:
                 pipe.hget(preview_key(doc_id), FILENAME)
@@ -89,6 +101,9 @@ class ReviewStore:
         async with self.redis.pipeline(transaction=True) as pipe:
             if result.status is Status.cancelled:
                 pipe.delete(previews)
+                pipe.zrem(queue, result.id)
+            elif is_split_parent(result):
+                # Never queued; its previews are its children's pages, held by their entries.
                 pipe.zrem(queue, result.id)
             elif is_pending(result):
                 pipe.expire(_record_key(result.id), self.hold)

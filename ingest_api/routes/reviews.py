@@ -15,7 +15,7 @@ from ingest_api.corrections import check_corrections
 from ingest_api.deps import DocumentDep, Edge, EdgeDep, TenantDep
 from ingest_api.openapi import ERRORS
 from stores.results import record_key
-from stores.reviews import ReviewStore, is_pending
+from stores.reviews import ReviewStore, belongs_in_queue
 from topics import catalogue
 from topics.codec import encode
 from topics.models import REQUEST_ID_HEADER, STORED_HEADER, Result, Status
@@ -35,9 +35,15 @@ class ReviewRequest(BaseModel):
 class QueueItem(BaseModel):
     id: str
     schema_: str = Field(alias="schema")
-    filename: str | None
+    filename: str | None = Field(description="the uploaded file's name (a split part's: its "
+                                             "parent's)")
     created_at: str
     fields: list[str]
+    parent_id: str | None = Field(description="a split part's `schema=auto` document, else null")
+    page_range: tuple[int, int] | None = Field(
+        description="a split part's [first, last] pages of its parent, 1-based, else null")
+    title: str = Field(description='what people see: "scan.pdf", "scan.pdf · pages 3–4", '
+                                   '"scan.pdf · p. 3"')
 
 
 class Queue(BaseModel):
@@ -52,7 +58,8 @@ def review_store(edge: Edge) -> ReviewStore:
             response_model_by_alias=True)
 async def review_queue(tenant: TenantDep, edge: EdgeDep,
                        state: Literal["pending"] = Query("pending")) -> dict[str, Any]:
-    """The tenant's documents awaiting a person, oldest first."""
+    """The tenant's documents awaiting a person, oldest first. A `schema=auto` document is
+    never listed: its children are, each titled by its parent's file and its pages."""
     reviews = review_store(edge)
     ids = await reviews.pending_ids(tenant)
     if not ids:
@@ -61,18 +68,33 @@ async def review_queue(tenant: TenantDep, edge: EdgeDep,
         for doc_id in ids:
             pipe.hget(record_key(doc_id), "json")
         raws = await pipe.execute()
-    names = await reviews.filenames(ids)
-    items, gone = [], []
-    for doc_id, raw, filename in zip(ids, raws, names, strict=True):
+    pending, gone = [], []
+    for doc_id, raw in zip(ids, raws, strict=True):
         result = Result.model_validate_json(raw) if raw else None
-        if result is None or result.tenant != tenant or not is_pending(result):
-            gone.append(doc_id)
-            continue
-        items.append({"id": doc_id, "schema": result.schema_name, "filename": filename,
-                      "created_at": result.created_at.isoformat(),
-                      "fields": result.review.fields})
+        if result is None or result.tenant != tenant or not belongs_in_queue(result):
+            gone.append(doc_id)  # expired, reviewed meanwhile, or a parent queued by an older API
+        else:
+            pending.append(result)
+    names = await reviews.filenames([r.parent_id or r.id for r in pending])
     await reviews.forget(tenant, gone)
-    return {"items": items}
+    return {"items": [queue_item(result, filename)
+                      for result, filename in zip(pending, names, strict=True)]}
+
+
+def queue_item(result: Result, filename: str | None) -> dict[str, Any]:
+    return {"id": result.id, "schema": result.schema_name, "filename": filename,
+            "created_at": result.created_at.isoformat(), "fields": result.review.fields,
+            "parent_id": result.parent_id, "page_range": result.page_range,
+            "title": title(result, filename)}
+
+
+def title(result: Result, filename: str | None) -> str:
+    """The file's name; a split part's adds its pages of that file ("p. 3", "pages 3–4")."""
+    if result.parent_id is None or result.page_range is None:
+        return filename or result.id
+    first, last = result.page_range
+    pages = f"p. {first}" if first == last else f"pages {first}–{last}"
+    return f"{filename or result.parent_id} · {pages}"
 
 
 REVIEW_BODY = {"requestBody": {"required": True, "content": {"application/json": {

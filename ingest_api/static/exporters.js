@@ -48,3 +48,8 @@ export async function copyText(text) {
 }
 
 export const baseName = (filename) => (filename || "document").replace(/\.[^.]+$/, "");
+// A download's name: the file's, and a split part's pages of it ("scan-p3-4").
+export const stem = (filename, result) => {
+  const range = result && result.page_range;
+  return range ? `${baseName(filename)}-p${range[0]}-${range[1]}` : baseName(filename);
+};

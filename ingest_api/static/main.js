@@ -7,7 +7,8 @@ import { approveCurrent, currentView, editSelected, moveField, showDocument } fr
 const $ = (id) => document.getElementById(id);
 const SAVED = "studio.docs";
 const FINAL = new Set(["completed", "failed", "cancelled"]);
-const items = []; // {key, id, filename, status, progress, error, note, result}
+const items = []; // {key, id, filename, title, status, progress, error, note, result}
+const queued = new Map(); // id -> the review queue's entry, as the API gave it
 const schemas = new Map();
 let chosen = [];
 let selected = null;
@@ -16,7 +17,9 @@ let seq = 0;
 
 const announce = (text) => { $("announce").textContent = text; };
 const save = () => sessionStorage.setItem(SAVED, JSON.stringify(
-  items.filter((i) => i.id).map(({ id, filename, status }) => ({ id, filename, status }))));
+  items.filter((i) => i.id).map(({ id, filename, title, status }) => ({ id, filename, title, status }))));
+// What people see: the API's title (a split part's names its parent's file and pages), else the file.
+const named = (item) => item.title || item.filename || item.id;
 
 function drawItem(item) {
   let li = $("doc-list").querySelector(`li[data-key="${item.key}"]`);
@@ -35,7 +38,7 @@ function drawItem(item) {
   li.dataset.status = item.status;
   const button = li.querySelector("button");
   button.setAttribute("aria-current", String(item === selected));
-  li.querySelector(".doc-name").textContent = item.filename || item.id;
+  li.querySelector(".doc-name").textContent = named(item);
   const status = li.querySelector(".status");
   status.textContent = item.status;
   status.className = `status s-${item.status}`;
@@ -78,7 +81,7 @@ function track(item) {
     save();
     drawItem(item);
     if (result.status === "completed") {
-      announce(`${item.filename || item.id} completed`);
+      announce(`${named(item)} completed`);
       if (result.review && result.review.state === "pending") loadQueue();
     }
   }, (err, ms) => {
@@ -149,15 +152,17 @@ async function loadQueue() {
     try {
       const body = await persistent("/v1/reviews?state=pending");
       const list = $("review-queue");
+      queued.clear();
       list.replaceChildren(...body.items.map((entry) => {
+        queued.set(entry.id, entry);
         const li = document.createElement("li");
         const b = document.createElement("button");
         b.type = "button";
         b.dataset.docId = entry.id;
         b.innerHTML = '<span class="doc-name"></span><span class="doc-meta"></span>';
-        b.firstChild.textContent = entry.filename || entry.id;
+        b.firstChild.textContent = entry.title || entry.filename || entry.id;
         b.lastChild.textContent = `${entry.schema} · check: ${entry.fields.join(", ") || "all fields"}`;
-        b.addEventListener("click", () => openById(entry.id, entry.filename));
+        b.addEventListener("click", () => openById(entry.id));
         li.append(b);
         return li;
       }));
@@ -171,9 +176,11 @@ async function loadQueue() {
   return queueLoading;
 }
 
-function openById(id, filename) {
+function openById(id) {
+  const { filename, title } = queued.get(id) || {};
   let item = items.find((i) => i.id === id);
-  if (!item) item = add({ id, filename, status: "completed" });
+  if (!item) item = add({ id, filename, title, status: "completed" });
+  else if (title && !item.title) item.title = title;
   if (!item.result) item.status = "completed";
   select(item);
   if (!item.result) load(item);

@@ -1,6 +1,6 @@
 // The document view: toolbar (review state, approve, copy, downloads), pages and fields.
 import { ApiError, request } from "./api.js";
-import { baseName, copyText, download, toCsv } from "./exporters.js";
+import { copyText, download, stem, toCsv } from "./exporters.js";
 import { renderFields } from "./fields.js";
 import { clearPages, highlight, renderPages } from "./pages.js";
 
@@ -13,7 +13,7 @@ let view = null;
 
 export const currentView = () => view;
 
-// `item`: {id, filename, status, result, error}; `hooks`: {schemaOf(name), announce(text), reviewed(result)}
+// `item`: {id, filename, title, status, result, error}; `hooks`: {schemaOf(name), announce(text), reviewed(result)}
 export function showDocument(root, item, hooks) {
   const same = view && view.item === item;
   const was = same && view.result;
@@ -41,7 +41,7 @@ function draw(withPages) {
   const result = view.result;
   const scroll = window.scrollY;
   if (withPages || !result) clearPages();
-  const head = el("div", { className: "toolbar" }, el("h2", {}, item.filename || item.id || "document"));
+  const head = el("div", { className: "toolbar" }, el("h2", {}, item.title || item.filename || item.id || "document"));
   if (!result || result.status !== "completed") {
     const status = item.status || "unknown";
     head.append(el("span", { className: `status s-${status}` }, status));
@@ -72,16 +72,16 @@ function draw(withPages) {
   copy.addEventListener("click", async () => current.hooks.announce(await copyText(json(current.result)) ? "JSON copied" : "Copy failed"));
   const dj = el("button", { type: "button" }, "Download JSON");
   dj.dataset.testid = "download-json";
-  dj.addEventListener("click", () => download(`${baseName(item.filename)}.json`, json(current.result), "application/json"));
+  dj.addEventListener("click", () => download(`${stem(item.filename, current.result)}.json`, json(current.result), "application/json"));
   const dc = el("button", { type: "button" }, "Download CSV");
-  dc.addEventListener("click", () => download(`${baseName(item.filename)}.csv`, toCsv(current.result), "text/csv"));
+  dc.addEventListener("click", () => download(`${stem(item.filename, current.result)}.csv`, toCsv(current.result), "text/csv"));
   head.append(el("span", { className: "review-state" }), approve, copy, dj, dc);
   updateToolbar(head);
   let pages = withPages ? null : root.querySelector(".pages");
   const grid = el("div", { className: "doc-grid" });
   if (!pages) {
     root.replaceChildren(head, grid);
-    pages = renderPages(grid, result, item.filename, pick);
+    pages = renderPages(grid, result, item.title || item.filename, pick);
   } else {
     grid.append(pages);
     root.replaceChildren(head, grid);

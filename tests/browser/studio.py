@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import KEY
 from tests.helpers import INVOICE_LINES, invoice_pdf
+from tests.streams import docgen
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
 # Subtotal + tax != total: once the pipeline checks sums, this one needs a person.
@@ -133,3 +134,25 @@ async def _flag(settings, doc_id: str) -> None:
 
 def flag_for_review(settings, doc_id: str) -> None:
     in_thread(_flag, settings, doc_id)
+
+
+def split_pdf() -> bytes:
+    """For `schema=auto`: an invoice over pages 1-2 ("Page 1 of 2"), a blank page, a receipt
+    (page 4) and another invoice (page 5); the classifier's test finds these three parts."""
+    invoice = docgen.invoice_en()
+    first = [b for b in invoice if b[1] < 240] + [(500, 815, "Page 1 of 2")]
+    second = [b for b in invoice if b[1] >= 240] + [(500, 815, "Page 2 of 2")]
+    return docgen.make_pdf(first, second, [], docgen.receipt(), docgen.invoice_fr())
+
+
+SPLIT_TITLES = {(1, 2): "pages 1–2", (4, 4): "p. 4", (5, 5): "p. 5"}  # of split_pdf's parts
+
+
+def flag_split(settings, parent: dict) -> list[dict]:
+    """Every part of a completed `schema=auto` document pending review, and the parent as well
+    (as a weak split marks it): the parent must still stay out of the queue. Its parts."""
+    parts = parent["children_status"]
+    assert {tuple(c["page_range"]) for c in parts} == set(SPLIT_TITLES), parts
+    for doc_id in [c["id"] for c in parts] + [parent["id"]]:
+        flag_for_review(settings, doc_id)
+    return parts

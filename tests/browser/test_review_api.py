@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import redis
 
 from tests.browser.conftest import OTHER_KEY
-from tests.browser.studio import MISMATCH, flag_for_review
+from tests.browser.studio import MISMATCH, SPLIT_TITLES, flag_for_review, flag_split, split_pdf
 from tests.helpers import invoice_pdf, wait_final
 from tests.streams import docgen
 
@@ -37,6 +39,8 @@ def test_previews_queue_review_and_erasure(stack):
         queue = client.get("/v1/reviews", params={"state": "pending"}).json()["items"]
         mine = [item for item in queue if item["id"] == doc_id]
         assert mine and mine[0]["filename"] == "sums.pdf" and mine[0]["schema"] == "invoice"
+        assert mine[0]["title"] == "sums.pdf" and mine[0]["parent_id"] is None
+        assert mine[0]["page_range"] is None
         assert "total" in mine[0]["fields"]
         # Another tenant sees neither the queue entry nor the pages.
         assert doc_id not in [i["id"] for i in other.get("/v1/reviews").json()["items"]]
@@ -88,3 +92,27 @@ def test_a_split_part_shows_its_parents_pages(stack):
                 assert got.status_code == 200 and got.content == pages[first + n - 1], child
             beyond = client.get(f"/v1/documents/{child['id']}/pages/{last - first + 2}")
             assert beyond.status_code == 404
+
+
+def test_the_queue_lists_a_split_documents_parts_by_file_and_pages_never_the_parent(stack):
+    r = redis.Redis.from_url(stack.settings.redis_url)
+    with stack.client() as client:
+        parent = client.post("/v1/documents", data={"schema": "auto"},
+                             files={"file": ("scan.pdf", split_pdf(), "application/pdf")}).json()
+        done = wait_final(client, parent["id"], timeout=90)
+        assert done["status"] == "completed", done
+        parts = flag_split(stack.settings, done)
+        key = next(k for k in r.scan_iter("reviews:*") if r.zscore(k, parts[0]["id"]))
+        assert r.zscore(key, parent["id"]) is None  # flagged, yet never queued
+        queue = {i["id"]: i for i in client.get("/v1/reviews").json()["items"]}
+        assert parent["id"] not in queue
+        for part in parts:
+            item = queue[part["id"]]
+            first, last = part["page_range"]
+            assert item["parent_id"] == parent["id"] and item["page_range"] == [first, last]
+            assert item["filename"] == "scan.pdf" and item["schema"] == part["schema"]
+            assert item["title"] == f"scan.pdf · {SPLIT_TITLES[first, last]}", item
+        # A parent an older API queued is dropped by the first reader, not shown.
+        r.zadd(key, {parent["id"]: time.time()})
+        assert parent["id"] not in [i["id"] for i in client.get("/v1/reviews").json()["items"]]
+        assert r.zscore(key, parent["id"]) is None

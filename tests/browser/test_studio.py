@@ -9,9 +9,20 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.studio import EventStreams, drop_files, files, open_studio, wait_all
+from tests.browser.studio import (
+    SPLIT_TITLES,
+    EventStreams,
+    drop_files,
+    files,
+    flag_split,
+    open_studio,
+    split_pdf,
+    wait_all,
+)
+from tests.helpers import wait_final
 
 pytestmark = pytest.mark.integration
+
 
 def test_upload_follow_and_view(stack, page: Page, console_errors, tmp_path, artifacts):
     requests: list[str] = []
@@ -86,4 +97,48 @@ def test_upload_follow_and_view(stack, page: Page, console_errors, tmp_path, art
     page.locator("body").focus()
     page.keyboard.press("n")
     expect(page.locator("#doc-view .toolbar h2")).not_to_have_text("picked-1.pdf")
+    assert console_errors == []
+
+
+def test_the_queue_shows_a_split_documents_parts_by_file_and_pages(stack, page: Page,
+                                                                    console_errors, tmp_path,
+                                                                    artifacts):
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(split_pdf())
+    open_studio(page, stack.base)
+    page.get_by_test_id("schema-select").select_option("auto")
+    page.get_by_test_id("upload-input").set_input_files([str(scan)])
+    page.get_by_role("button", name="Upload", exact=True).click()
+    wait_all(page, 1, timeout=90_000)
+    parent = page.get_by_test_id("doc-item").get_attribute("data-doc-id")
+    with stack.client() as client:
+        parts = flag_split(stack.settings, wait_final(client, parent))
+    page.get_by_role("button", name="Refresh").click()
+    queue = page.get_by_test_id("review-queue")
+    # The queue is the tenant's (earlier tests' documents too): this upload's are its parts.
+    expect(queue.locator(f'button[data-doc-id^="{parent}"]')).to_have_count(len(parts))
+    expect(queue.locator(f'button[data-doc-id="{parent}"]')).to_have_count(0)
+    for part in parts:
+        title = f"scan.pdf · {SPLIT_TITLES[tuple(part['page_range'])]}"
+        expect(queue.locator(f'button[data-doc-id="{part["id"]}"] .doc-name')).to_have_text(title)
+    queue.screenshot(path=str(artifacts / "queue-split.png"))
+
+    # Opened from the queue: the view and the document list title it the same way.
+    first = next(p for p in parts if p["page_range"] == [1, 2])
+    queue.locator(f'button[data-doc-id="{first["id"]}"]').click()
+    expect(page.locator("#doc-view .toolbar h2")).to_have_text("scan.pdf · pages 1–2")
+    listed = page.locator(f'[data-testid=doc-item][data-doc-id="{first["id"]}"] .doc-name')
+    expect(listed).to_have_text("scan.pdf · pages 1–2")
+    expect(page.get_by_test_id("page-image")).to_have_count(2)
+    with page.expect_download() as download:
+        page.get_by_test_id("download-json").click()
+    assert download.value.suggested_filename == "scan-p1-2.json"
+    page.screenshot(path=str(artifacts / "queue-split-part.png"), full_page=True)
+    # n: the queue's first other document opens, titled as the queue titles it.
+    names = queue.locator("button[data-doc-id]").evaluate_all(
+        "bs => bs.map(b => [b.dataset.docId, b.querySelector('.doc-name').textContent])")
+    following = next(name for doc_id, name in names if doc_id != first["id"])
+    page.locator("body").focus()
+    page.keyboard.press("n")
+    expect(page.locator("#doc-view .toolbar h2")).to_have_text(following)
     assert console_errors == []
