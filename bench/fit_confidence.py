@@ -4,13 +4,14 @@
         ../shared/samples/receipts:receipt [GENERATED_TUNE_DIR:gt] [--out /tmp/fit.json]
 
 Each document is extracted exactly as the pipeline does (local extractor); the OCR of image
-pages is cached under ~/.cache/ai-doc-extractor/ocr by content hash, so a second run takes
-seconds. Every labelled, non-null value becomes one example: its features (the assess step
-records them in `evidence`), its kind, and whether the eval scorer calls it right. The fit is
-a logistic regression with an L2 penalty (chosen by 5-fold cross-validation over documents),
-weights kept >= 0 except the failed-check weight (kept <= 0), so the model stays monotone in
-the evidence. It prints the WEIGHTS and BIAS to
-paste into calibration.py. Never pass the folders the model is scored on.
+pages is cached under ~/.cache/ai-doc-extractor/ocr/<engine>/ by content hash, where <engine>
+is a digest of streams/ocr*.py and the RapidOCR version (a changed engine never reuses old
+output), so a second run takes seconds. Every labelled, non-null value becomes one example:
+its features (the assess step records them in `evidence`), its kind, whether the eval scorer
+calls it right, and whether it is generated (a `gt` set). bench/logistic.py fits the model
+(its docstring has the method; the penalty is chosen by 5-fold cross-validation over
+documents) and this prints the WEIGHTS and BIAS to paste into calibration.py. Never pass
+the folders the model is scored on.
 
     python -m bench.fit_confidence --score /tmp/rm/holdout:receipt HOLDOUT:gt
 
@@ -31,21 +32,20 @@ import argparse
 import asyncio
 import hashlib
 import json
-import math
 import os
 import random
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from bench.logistic import choose_l2, fit, predict
 from config.schemas import BUILTIN
 from config.settings import Settings
 from stores.metrics import Metrics
 from streams.document import Extraction, Word
 from streams.evaluation import auroc as eval_auroc
 from streams.evaluation import format_report, load_cases, run_eval, score_field
-from streams.extraction.calibration import BIAS, FEATURES, KINDS, WEIGHTS, kind_of
+from streams.extraction.calibration import FEATURES, kind_of
 from streams.extraction.providers.chain import ProviderChain
 from streams.extraction.run import extract_pages
 from streams.inprocess import content_type_of
@@ -53,16 +53,23 @@ from streams.ocr import ocr_image
 from streams.preprocess import RenderOptions, prepare
 
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "ai-doc-extractor" / "ocr"
-L2 = 0.005
-L2_GRID = (0.05, 0.005, 0.0005)
+L2_GRID = (0.05, 0.005, 0.0005, 0.0001)
+
+
+def ocr_fingerprint() -> str:
+    """A digest of the OCR code and its models' version: cached OCR from another engine is stale."""
+    digest = hashlib.sha256(metadata.version("rapidocr_onnxruntime").encode())
+    for source in sorted(Path(ocr_image.__code__.co_filename).parent.glob("ocr*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def _cached_ocr(image: bytes) -> list[Word]:
-    path = CACHE / f"{hashlib.sha256(image).hexdigest()}.json"
+    path = CACHE / ocr_fingerprint() / f"{hashlib.sha256(image).hexdigest()}.json"
     if path.is_file():
         return [Word.model_validate(w) for w in json.loads(path.read_text())]
     words = ocr_image(image)[0]
-    CACHE.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps([w.model_dump() for w in words]))
     return words
 
@@ -107,6 +114,7 @@ async def examples(sets: list[tuple[Path, str]]) -> list[dict[str, Any]]:
                 ok = score_field(name, value, expected, alternatives.get(name, []))
                 x = {f: out.evidence.get(name, {}).get(f, 0.0) for f in FEATURES}
                 rows.append({"file": path.name, "field": name, "ok": ok, "x": x,
+                             "generated": named == "gt",
                              "value": value, "expected": expected,
                              "kind": kind_of(name, schema.fields[name]),
                              "confidence": out.confidence.get(name, 0.0)})
@@ -164,58 +172,6 @@ def degrade(src: Path, dst: Path, count: int = 90, seed: int = 7) -> None:
         out.with_name(out.name + ".gt.json").write_text(json.dumps(gt))
 
 
-def fit(rows: list[dict[str, Any]], steps: int = 50000, rate: float = 1.0,
-        l2: float = L2) -> tuple[dict[str, float], dict[str, float]]:
-    """Penalised logistic regression by projected gradient descent (weights signed)."""
-    x = np.array([[r["x"][f] for f in FEATURES] for r in rows], dtype=float)
-    k = np.array([[float(r["kind"] == kind) for kind in KINDS] for r in rows], dtype=float)
-    y = np.array([float(r["ok"]) for r in rows])
-    w = np.array([WEIGHTS[f] for f in FEATURES], dtype=float)
-    b = np.array([BIAS[kind] for kind in KINDS], dtype=float)
-    sign = np.array([-1.0 if f == "fail" else 1.0 for f in FEATURES])
-    seen = k.sum(axis=0) > 0
-    for _ in range(steps):
-        p = 1.0 / (1.0 + np.exp(-(x @ w + k @ b)))
-        err = p - y
-        w -= rate * (x.T @ err / len(y) + l2 * w)
-        b -= rate * (k.T @ err / len(y) + l2 * 0.1 * b) * seen
-        w = np.where(sign * w < 0, 0.0, w)  # monotone: evidence only ever helps (fail hurts)
-    return ({f: round(float(v), 3) for f, v in zip(FEATURES, w, strict=True)},
-            {kind: round(float(v), 3) for kind, v in zip(KINDS, b, strict=True)})
-
-
-def predict(weights: dict[str, float], bias: dict[str, float], row: dict[str, Any]) -> float:
-    z = bias[row["kind"]] + sum(weights[f] * row["x"][f] for f in FEATURES)
-    return 1 / (1 + math.exp(-z))
-
-
-def choose_l2(rows: list[dict[str, Any]], folds: int = 5) -> float:
-    """The penalty with the lowest log-loss on held-out documents (folds by file)."""
-    files = sorted({r["file"] for r in rows})
-    best: tuple[float, float] | None = None
-    for l2 in L2_GRID:
-        loss = 0.0
-        for fold in range(folds):
-            held = set(files[fold::folds])
-            weights, bias = fit([r for r in rows if r["file"] not in held], l2=l2)
-            for r in (r for r in rows if r["file"] in held):
-                p = min(max(predict(weights, bias, r), 1e-6), 1 - 1e-6)
-                loss -= math.log(p if r["ok"] else 1 - p)
-        print(f"l2={l2} held-out log-loss={loss / len(rows):.4f}")  # noqa: T201
-        if best is None or loss < best[1]:
-            best = (l2, loss)
-    return best[0] if best else L2
-
-
-def auroc(scores: list[float], labels: list[bool]) -> float:
-    pos = [s for s, ok in zip(scores, labels, strict=True) if ok]
-    neg = [s for s, ok in zip(scores, labels, strict=True) if not ok]
-    if not pos or not neg:
-        return math.nan
-    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
-    return wins / (len(pos) * len(neg))
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("sets", nargs="*", help="FOLDER:SCHEMA (SCHEMA 'gt': each file's"
@@ -239,12 +195,12 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(examples(sets)))
     if args.out:
         args.out.write_text(json.dumps(rows, indent=1))
-    weights, bias = fit(rows, l2=choose_l2(rows))
+    weights, bias = fit(rows, l2=choose_l2(rows, L2_GRID))
     labels = [r["ok"] for r in rows]
-    before = auroc([r["confidence"] for r in rows], labels)
-    after_scores = [predict(weights, bias, r) for r in rows]
+    before = eval_auroc([r["confidence"] for r in rows], labels)
+    after = eval_auroc([predict(weights, bias, r) for r in rows], labels)
     print(f"examples={len(rows)} right={sum(labels)} "  # noqa: T201 (a command's output)
-          f"auroc_current={before:.3f} auroc_fitted={auroc(after_scores, labels):.3f}")
+          f"auroc_current={before:.3f} auroc_fitted={after:.3f}")
     print(f"WEIGHTS = {weights}\nBIAS = {bias}")  # noqa: T201
 
 

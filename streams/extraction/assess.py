@@ -17,7 +17,14 @@ from typing import Any
 
 from config.schemas import SchemaDef
 from streams.document import Citation, Extraction, Page
-from streams.extraction.calibration import PLAUSIBILITY, confidence, features, kind_of, llm_prior
+from streams.extraction.calibration import (
+    PLAUSIBILITY,
+    confidence,
+    features,
+    kind_of,
+    llm_prior,
+    shape,
+)
 from streams.extraction.checks import run_checks
 from streams.extraction.grounding import Index
 from streams.extraction.local import extract_local
@@ -59,6 +66,14 @@ def ocr_score(pages: list[Page], cited: list[Citation] | None) -> float | None:
             if word.score is not None and x0 <= cx <= x1 and y0 <= cy <= y1:
                 scores.append(word.score)
     return round(sum(scores) / len(scores), 3) if scores else None
+
+
+def names_above(index: Index, citation: Citation) -> int:
+    """Rows above a citation on its page that read like a name (a rival for a shop's name)."""
+    top = citation.bbox[1]
+    return sum(1 for row in index.layout.rows
+               if row and row[0].page == citation.page and max(b.bbox[3] for b in row) < top
+               and shape("name", " ".join(b.text for b in row)) >= 0.7)
 
 
 def gate(data: dict[str, Any], conf: dict[str, float], checks: list[Check], schema: SchemaDef,
@@ -104,7 +119,8 @@ def assess(extraction: Extraction, pages: list[Page], schema: SchemaDef, *, thre
         cited = extraction.citations.get(name)
         anchor = extraction.citations.get(name.removesuffix("_address")) or cited
         x = features(seen, ocr_score(pages, cited), agree, bool(failed), kind, value,
-                     anchor[0].bbox[1] if anchor else None)
+                     anchor[0].bbox[1] if anchor else None,
+                     names_above(index, anchor[0]) if anchor else 0)
         seen.update(x)
         conf[name] = confidence(kind, x, failed)
     limit = schema.review_threshold if schema.review_threshold is not None else threshold

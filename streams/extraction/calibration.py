@@ -14,21 +14,27 @@ Every non-null value is described by a few numbers in 0..1 (`features`):
     top      for names: printed in the top third of its page (a shop's name heads its
              receipt; item lines below it are not names); for an address, the same of the
              name it belongs to (an address under a doubtful name is doubtful); 1 otherwise
+    first    for names: 1 / (1 + the rows above it on its page that read like a name), so 1
+             when nothing name-like is printed above it; a mall's, an owner's or a trading
+             name above the one taken is a rival for the shop's name. An address takes its
+             name's. 1 for other kinds
     agree    1 when a cross-field check that reads the value passed
     fail     1 when one failed
 
-and its kind (amount, date, name, address, id, code, items). The confidence is a logistic
-model over them: sigmoid(BIAS[kind] + sum(WEIGHTS[f] * x_f)). The constants below were
-fitted by `python -m bench.fit_confidence` (penalised logistic regression, penalty chosen by
-5-fold cross-validation over documents) on tuning documents only: ../shared/samples/invoices
-and receipts, the tuning half of receipts-more (`bench.realsplit`: even positions in name
-order), and generated scans of the tuning split (`tests.streams.scangen --split tune`, seeds
-11, 12 and 13, plus 90 of seed 12's degraded further); 3,174 values, 55 of them wrong. The
-documents it is scored on (the holdout half of receipts-more, generated seeds 900 and above)
-were never used to fit it. Every weight but the failing check's is constrained to be >= 0, so
-confidence never falls when evidence improves. With so few wrong values to learn from, the
-model is over-confident on harder documents than these (README, "Extraction quality", has
-the figures).
+and its kind (amount, date, name, address, id, code, items). The confidence is a logistic model
+over them: sigmoid(BIAS[kind] + sum(WEIGHTS[group][f] * x_f)). Amounts, names and addresses
+each have their own weights and the other kinds share one set, because the same evidence means
+different things for a total and for a shop's name. The constants below were fitted by `python
+-m bench.fit_confidence` (bench/logistic.py has the method: penalised logistic regression,
+penalty chosen by 5-fold cross-validation over documents, real documents weighted to count as
+much as the generated ones) on tuning documents only: ../shared/samples/invoices and receipts,
+the tuning half of receipts-more (`bench.realsplit`: even positions in name order), and
+generated scans of the tuning split (`tests.streams.scangen --split tune`, seeds 11, 12 and 13,
+plus 90 of seed 12's degraded further); 3,174 values, 55 of them wrong. The documents it is
+scored on (the holdout half of receipts-more, generated seeds 900 and above) were never used to
+fit it. Every weight but the failing check's is constrained to be >= 0, so confidence never
+falls when evidence improves. With so few wrong values to learn from, the model is
+over-confident on harder documents than these (README, "Extraction quality", has the figures).
 
 Two rules sit on top of the model, because no amount of other evidence makes them right:
 a value named by a failed check gets at most FAILED_CAP, and one named by a failed
@@ -47,13 +53,23 @@ from typing import Any
 from config.schemas import FieldSpec
 from streams.extraction.parties import STREET_WORD
 
-FEATURES = ("found", "prior", "margin", "ocr", "shape", "top", "agree", "fail")
+FEATURES = ("found", "prior", "margin", "ocr", "shape", "top", "first", "agree", "fail")
 KINDS = ("amount", "date", "name", "address", "id", "code", "items")
 # fitted by bench/fit_confidence.py; see the module docstring
-WEIGHTS: dict[str, float] = {"found": 1.075, "prior": 0.0, "margin": 1.708, "ocr": 0.398,
-                             "shape": 1.197, "top": 1.893, "agree": 1.116, "fail": -2.921}
-BIAS: dict[str, float] = {"amount": -2.263, "date": -0.994, "name": -0.635, "address": -0.085,
-                          "id": -2.162, "code": 1.364, "items": 0.274}
+GROUPS = {"amount": "amount", "name": "name", "address": "address", "date": "other",
+          "id": "other", "code": "other", "items": "other"}
+WEIGHTS: dict[str, dict[str, float]] = {
+    "amount": {"found": 0.423, "prior": 3.309, "margin": 2.658, "ocr": 2.658, "shape": 0.894,
+        "top": 0.154, "first": 1.997, "agree": 2.783, "fail": -5.003},
+    "name": {"found": 2.577, "prior": 0.0, "margin": 2.587, "ocr": 0.091, "shape": 0.894,
+        "top": 0.642, "first": 3.188, "agree": 1.073, "fail": -3.238},
+    "address": {"found": 0.423, "prior": 0.0, "margin": 1.96, "ocr": 0.091, "shape": 4.78,
+        "top": 1.142, "first": 3.887, "agree": 1.073, "fail": -3.238},
+    "other": {"found": 1.945, "prior": 0.0, "margin": 2.563, "ocr": 0.347, "shape": 0.894,
+        "top": 0.154, "first": 1.997, "agree": 1.073, "fail": -3.987},
+}
+BIAS: dict[str, float] = {"amount": -7.139, "date": -1.311, "name": -4.019, "address": -4.577,
+                          "id": -3.08, "code": 1.602, "items": 1.068}
 FAILED_CAP = 0.5
 IMPLAUSIBLE_CAP = 0.2
 PLAUSIBILITY = {"amounts_not_negative", "total_not_zero", "dates_plausible"}
@@ -107,13 +123,14 @@ def shape(kind: str, value: object) -> float:
 
 def features(evidence: dict[str, float], ocr: float | None, agree: bool,
              fail: bool, kind: str = "", value: object = None,
-             y: float | None = None) -> dict[str, float]:
+             y: float | None = None, above: int = 0) -> dict[str, float]:
     """The model's inputs for one value; `y` is the top of its first citation (0..1), for an
     address that of its party's name."""
     margin = evidence.get("margin")
     return {
         "shape": shape(kind, value),
         "top": 1.0 if kind not in ("name", "address") or y is None else max(0.0, 1.0 - 3.0 * y),
+        "first": 1.0 if kind not in ("name", "address") else 1.0 / (1 + above),
         "found": float(evidence.get("found", 0.0)),
         "prior": min(1.0, max(0.0, float(evidence.get("prior", 0.5)))),
         "margin": NO_MARGIN if margin is None else min(1.0, max(0.0, 2 * float(margin))),
@@ -124,7 +141,8 @@ def features(evidence: dict[str, float], ocr: float | None, agree: bool,
 
 
 def probability(kind: str, x: dict[str, float]) -> float:
-    z = BIAS.get(kind, BIAS["name"]) + sum(WEIGHTS[f] * x[f] for f in FEATURES)
+    weights = WEIGHTS[GROUPS.get(kind, "name")]
+    z = BIAS.get(kind, BIAS["name"]) + sum(weights[f] * x[f] for f in FEATURES)
     return 1.0 / (1.0 + math.exp(-z))
 
 

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bench.fit_confidence import ocr_fingerprint
 from config.schemas import BUILTIN
 from streams.document import Page
 from streams.evaluation import load_cases, score_field
@@ -27,7 +28,7 @@ from streams.preprocess import RenderOptions, prepare
 def cached_pages(path: Path, cache: Path, only: bool = False) -> list[Page] | None:
     """The pages of `path` with words (text layer or OCR), from `cache` when seen before."""
     data = path.read_bytes()
-    key = cache / (hashlib.sha256(data).hexdigest()[:24] + ".json")
+    key = cache / ocr_fingerprint() / (hashlib.sha256(data).hexdigest()[:24] + ".json")
     if key.is_file():
         return [Page.model_validate(p) for p in json.loads(key.read_text())]
     if only:
@@ -38,7 +39,7 @@ def cached_pages(path: Path, cache: Path, only: bool = False) -> list[Page] | No
     for page in pages:
         if page.source == "image" and page.number in images:
             page.words, page.text = ocr_words(images[page.number])
-    cache.mkdir(parents=True, exist_ok=True)
+    key.parent.mkdir(parents=True, exist_ok=True)
     key.write_text(json.dumps([p.model_dump() for p in pages]))
     return pages
 

@@ -25,7 +25,7 @@ LLM_INVOICE = [(50, 60, "Brightwater Analytics Ltd", 16), (50, 78, "12 Harbour R
                (380, 310, "Subtotal: 1,291.00 GBP"), (380, 324, "VAT: 258.20 GBP"),
                (380, 338, "Total Due: 1,549.20 GBP")]
 BASE = {"found": 1.0, "prior": 0.75, "margin": 0.5, "ocr": 0.9, "shape": 1.0, "top": 1.0,
-        "agree": 0.0, "fail": 0.0}
+        "first": 1.0, "agree": 0.0, "fail": 0.0}
 
 
 @pytest.mark.parametrize("feature", [f for f in cal.FEATURES if f != "fail"])
@@ -47,6 +47,25 @@ def test_an_address_is_as_high_on_the_page_as_its_name():
         return cal.features({}, None, False, False, kind, "12 Harbour Road, Bristol BS1 4QA",
                             y)["top"]
     assert top("address", 0.05) > top("address", 0.3) and top("amount", 0.9) == 1.0
+
+
+def test_a_name_under_another_name_like_row_is_less_sure():
+    # a mall's or an owner's name printed above the one taken is a rival for the shop's name
+    alone = [(50, 90, "Brightwater Analytics", 16), (50, 108, "12 Harbour Road, Bristol BS1 4QA"),
+             (380, 338, "Total Due: 1,549.20 GBP")]
+    under = [(50, 40, "Harbourside Shopping Centre", 16), (50, 62, "Unit 4 - 1234"), *alone]
+    answer = Extraction(data={"vendor": "Brightwater Analytics",
+                              "vendor_address": "12 Harbour Road, Bristol BS1 4QA"},
+                        provider="groq", model="m")
+    first, second = (
+        assess(ground(answer, pages), pages, RECEIPT, today=TODAY, threshold=0.5)
+        for pages in (docgen.pages_of(docgen.make_pdf(layout)) for layout in (alone, under)))
+    assert first.evidence["vendor"]["first"] == 1.0
+    assert second.evidence["vendor"]["first"] == 0.5  # a row with digits is no rival
+    assert second.evidence["vendor_address"]["first"] == 0.5  # judged by its name's place
+    assert cal.features({}, None, False, False, "amount", "9.99", 0.2, above=3)["first"] == 1.0
+    x = first.evidence["vendor"]
+    assert cal.probability("name", x | {"first": 0.5}) < cal.probability("name", x)
 
 
 def test_shape_of_names_and_addresses():
