@@ -72,14 +72,15 @@ def produce(settings, spec, messages: list[tuple[bytes | None, bytes, dict[str, 
     asyncio.run(run())
 
 
-def submitted(doc_id: str, pdf: bytes, schema: str = "invoice", **extra) -> bytes:
-    """A documents.submitted message carrying a small PDF inline."""
+def submitted(doc_id: str, pdf: bytes, schema: str = "invoice",
+              content_type: str = "application/pdf", **extra) -> bytes:
+    """A documents.submitted message carrying a small PDF (or image) inline."""
     import base64
 
     from topics.codec import encode
     from topics.models import Submitted
 
-    return encode(Submitted(id=doc_id, schema=schema, content_type="application/pdf",
+    return encode(Submitted(id=doc_id, schema=schema, content_type=content_type,
                             content_b64=base64.b64encode(pdf).decode(), **extra))
 
 

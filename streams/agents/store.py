@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import faust
 import structlog
 
@@ -27,12 +29,20 @@ async def handle(ctx: StageContext, msg: Incoming) -> None:
     # the write here is for the rest (failed documents, other producers, older messages).
     stored = msg.headers.get(STORED_HEADER) == b"1"
     written = not stored and await ctx.results.write(result)
-    if result.status is not Status.failed:
-        # Failed documents keep their bytes until the TTL so a DLQ replay can still run.
+    if not await _keeps_blobs(ctx, result):
         await ctx.blobs.delete_document(result.id)
     if result.parent_id and result.status.final:
         await _settle_parent(ctx, result, msg)
     log.info("stage.done", status=result.status.value, written=written, stored_before=stored)
+
+
+async def _keeps_blobs(ctx: StageContext, result: Result) -> bool:
+    """Failed documents keep their bytes until the TTL so a DLQ replay can still run; so does
+    a split parent with a failed part, whose replay reads the parent's page images."""
+    if result.status is Status.failed:
+        return True
+    kids = await asyncio.gather(*(ctx.results.get(c) for c in result.children or []))
+    return any(k is not None and k.status is Status.failed for k in kids)
 
 
 async def _settle_parent(ctx: StageContext, child: Result, msg: Incoming) -> None:

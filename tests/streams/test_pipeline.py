@@ -20,6 +20,7 @@ from tests.helpers import (
     submitted,
     wait_records,
 )
+from tests.streams import docgen
 from topics import catalogue
 
 pytestmark = pytest.mark.integration
@@ -144,14 +145,21 @@ def test_provider_outage_retries_then_dlq_then_replay_completes(settings, spawn,
         "circuit_reset_seconds": 1,
     })
     docs = ids(5, "outage")
+    # and a scan under schema=auto: its part reads the parent's page image, which must outlive
+    # the parent's completion while the part waits in the DLQ
+    parent = ids(1, "outage-auto")[0]
+    scan = docgen.render_jpeg(invoice_pdf(), dpi=100)
     produce(settings, catalogue.SUBMITTED,
-            [(d.encode(), submitted(d, invoice_pdf()), {}) for d in docs])
+            [(d.encode(), submitted(d, invoice_pdf()), {}) for d in docs]
+            + [(parent.encode(), submitted(parent, scan, "auto", "image/jpeg"), {})])
     spawn(outage, "worker")
+    assert wait_records(settings.redis_url, [parent])[parent]["status"] == "completed"
+    docs.append(f"{parent}-p1-1")
     failed = wait_records(settings.redis_url, docs, timeout=120)
     assert {r["status"] for r in failed.values()} == {"failed"}
     # After enough failures the breaker opens and later documents fail fast with its code.
     assert {r["error"]["code"] for r in failed.values()} <= {"provider_error", "circuit_open"}
-    letters = _wait_letters(settings, 5)
+    letters = _wait_letters(settings, 6)
     assert {d.meta("attempts") for d in letters} == {"3"}
     assert {d.meta("stage") for d in letters} == {"extract"}
     fake_server.outage(None)
@@ -165,7 +173,8 @@ def test_provider_outage_retries_then_dlq_then_replay_completes(settings, spawn,
         finally:
             await client.aclose()
 
-    assert asyncio.run(do_replay()) == (5, 0)
+    time.sleep(2)  # the parent's completion has reached the store agent
+    assert asyncio.run(do_replay()) == (6, 0)
     deadline = time.monotonic() + 120
     client = redis.Redis.from_url(settings.redis_url)
     while time.monotonic() < deadline:
