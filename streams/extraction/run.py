@@ -14,8 +14,9 @@ from typing import Any
 from config.schemas import SchemaDef
 from streams.document import Extraction, Page, Word
 from streams.extraction.assess import assess
-from streams.extraction.grounding import Index, ground
+from streams.extraction.grounding import ground
 from streams.extraction.local import extract_local
+from streams.extraction.locate import Index
 from streams.ocr import ocr_image, ocr_pdf_images, words_text
 
 # How long a model's request gets to leave before grounding's index is built on the event loop

@@ -94,17 +94,17 @@ def test_ocr_words_ground_too():
 
 
 def test_a_value_found_line_by_line_skips_the_whole_values_fuzzy_search(doc, monkeypatch):
-    from streams.extraction import grounding
+    from streams.extraction import locate
 
     _, pages = doc
     searched: list[str] = []
-    real = grounding._fuzzy_hits
+    real = locate._fuzzy_hits
 
     def spy(block, pieces, target, matcher):
         searched.append(target)
         return real(block, pieces, target, matcher)
 
-    monkeypatch.setattr(grounding, "_fuzzy_hits", spy)
+    monkeypatch.setattr(locate, "_fuzzy_hits", spy)
     # Two printed lines given as one value: never verbatim as a whole, each line exactly.
     out = _ground(pages, {"vendor_address": "Rechnungsnr. R-4471\nGesamtbetrag"})
     assert out.confidence["vendor_address"] >= 0.6 and len(out.citations["vendor_address"]) == 1
