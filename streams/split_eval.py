@@ -22,7 +22,8 @@ from config.schemas import BUILTIN, OTHER, SchemaDef
 from config.settings import Settings
 from streams.classify import PagePart, classify_document
 from streams.document import Extraction
-from streams.evaluation import auroc, score_field
+from streams.eval_scoring import score_field
+from streams.evaluation import auroc
 from streams.extraction.run import extract_pages
 from streams.inprocess import content_type_of
 from streams.preprocess import RenderOptions, prepare

@@ -2,7 +2,7 @@
 
 `python -m tests.streams.quickeval DIR... [--schema S] [--cache /tmp/doc-extractor-ocr] [--show]`
 prints per-field accuracy and, with `--show`, every wrong value. OCR words are cached by the
-file's hash, so a second run takes seconds. Scores use `streams.evaluation.score_field`, the
+file's hash, so a second run takes seconds. Scores use `streams.eval_scoring.score_field`, the
 same scorer as `doc-extractor eval`; the pages go through the pipeline's own `prepare`, so the
 OCR input is what a worker sees. `doc-extractor eval` stays the number to report.
 """
@@ -19,7 +19,8 @@ from typing import Any
 from bench.fit_confidence import ocr_fingerprint
 from config.schemas import BUILTIN
 from streams.document import Page
-from streams.evaluation import load_cases, score_field
+from streams.eval_scoring import score_field
+from streams.evaluation import load_cases
 from streams.extraction.local import extract_local
 from streams.inprocess import content_type_of
 from streams.preprocess import RenderOptions, prepare

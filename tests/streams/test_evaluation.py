@@ -8,13 +8,8 @@ import pymupdf
 import pytest
 
 from streams.document import Extraction
-from streams.evaluation import (
-    auroc,
-    format_report,
-    load_cases,
-    run_eval,
-    score_field,
-)
+from streams.eval_scoring import score_field
+from streams.evaluation import auroc, format_report, load_cases, run_eval
 from streams.inprocess import extract_local
 from tests.streams import docgen
 

@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 
 from config.schemas import BUILTIN
 from streams.document import Page
-from streams.evaluation import score_field
+from streams.eval_scoring import score_field
 from streams.extraction.local import extract_local
 from streams.ocr import ocr_image
 from streams.ocr_engine import FAST, LEGACY, char_height, detector_scale

@@ -7,7 +7,7 @@ from PIL import Image
 
 from config.schemas import BUILTIN
 from streams.document import Page
-from streams.evaluation import score_field
+from streams.eval_scoring import score_field
 from streams.extraction.local import extract_local
 from streams.ocr import ocr_image
 from tests.streams import docvocab
