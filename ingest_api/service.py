@@ -135,12 +135,15 @@ async def _children(edge: Edge, doc: Result) -> list[Result]:
 
 
 async def describe(edge: Edge, doc: Result) -> dict[str, Any]:
-    """The public result; a split document's also lists its children's states (schema=auto)."""
+    """The public result; a split document's also lists its children's states (schema=auto),
+    with each one's review state, so the studio can show what its parts still wait for."""
     body = doc.public()
     if doc.children:
         body["children_status"] = [
             {"id": c.id, "status": c.status.value, "schema": c.schema_name,
-             "page_range": c.page_range} for c in await _children(edge, doc)]
+             "page_range": c.page_range,
+             "review": {"state": c.review.state, "fields": c.review.fields}}
+            for c in await _children(edge, doc)]
     return body
 
 

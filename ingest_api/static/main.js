@@ -1,6 +1,7 @@
 // The review studio: wires the upload form, the document list, the queue and the view.
 import { apiKey, persistent, setApiKey } from "./api.js";
 import { follow, following } from "./follow.js";
+import { isSplit, splitNote, staleNote } from "./parts.js";
 import { uploadFile } from "./upload.js";
 import { approveCurrent, currentView, editSelected, moveField, showDocument } from "./viewer.js";
 
@@ -42,7 +43,7 @@ function drawItem(item) {
   const status = li.querySelector(".status");
   status.textContent = item.status;
   status.className = `status s-${item.status}`;
-  li.querySelector(".note").textContent = item.note || (item.result && item.result.review && item.result.review.state === "pending" ? "needs review" : "");
+  li.querySelector(".note").textContent = item.note || review(item.result);
   const bar = li.querySelector(".progress");
   bar.hidden = item.status !== "uploading";
   bar.firstElementChild.style.width = `${Math.round((item.progress || 0) * 100)}%`;
@@ -52,12 +53,21 @@ function drawItem(item) {
   if (item === selected) showDocument($("doc-view"), item, hooks);
 }
 
+// What the document list says of a result's review: a split document's counts its parts.
+function review(result) {
+  if (!result || result.status !== "completed") return "";
+  if (isSplit(result)) return splitNote(result);
+  return result.review && result.review.state === "pending" ? "needs review" : "";
+}
+
 function select(item, focus = true) {
   const previous = selected;
   selected = item;
   if (previous) drawItem(previous);
   drawItem(item);
-  if (item.id && !item.result && FINAL.has(item.status)) load(item);
+  markQueue();
+  // A split document is asked again: its parts' review states change as people review them.
+  if (item.id && FINAL.has(item.status) && (!item.result || isSplit(item.result))) load(item);
   if (focus) $("doc-view").focus(); // on a phone the view is below the list: bring it into sight
 }
 
@@ -167,6 +177,12 @@ async function loadQueue() {
         return li;
       }));
       $("queue-empty").hidden = body.items.length > 0;
+      markQueue();
+      // A split document whose parts the queue counts otherwise than its record: asked again.
+      for (const item of items) {
+        const queuedParts = body.items.filter((entry) => entry.parent_id === item.id).length;
+        if (isSplit(item.result) && item.result.status === "completed" && staleNote(item.result, queuedParts)) load(item);
+      }
     } catch (err) {
       announce(`Review queue not loaded (${err.code}): ${err.message}`);
     } finally {
@@ -176,14 +192,21 @@ async function loadQueue() {
   return queueLoading;
 }
 
-function openById(id) {
-  const { filename, title } = queued.get(id) || {};
+// The open document is marked in the queue as in the document list.
+function markQueue() {
+  for (const b of $("review-queue").querySelectorAll("button[data-doc-id]")) {
+    b.setAttribute("aria-current", String(Boolean(selected) && b.dataset.docId === selected.id));
+  }
+}
+
+// `known`: {filename, title} of a document the queue does not list (a part opened from its parent).
+function openById(id, known = {}) {
+  const { filename, title } = queued.get(id) || known;
   let item = items.find((i) => i.id === id);
   if (!item) item = add({ id, filename, title, status: "completed" });
   else if (title && !item.title) item.title = title;
   if (!item.result) item.status = "completed";
-  select(item);
-  if (!item.result) load(item);
+  select(item); // which loads its result
 }
 
 // Next document: the next one in the review queue, else the next in the list.
@@ -200,7 +223,8 @@ function nextDocument() {
 const hooks = {
   schemaOf: (name) => schemas.get(name) || null,
   announce,
-  reviewed: (item) => { drawItem(item); loadQueue(); },
+  reviewed: (item) => { drawItem(item); loadQueue(); }, // the queue's reload updates a part's parent
+  open: openById,
 };
 
 function keys(ev) {

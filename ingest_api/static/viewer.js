@@ -3,6 +3,7 @@ import { ApiError, request } from "./api.js";
 import { copyText, download, stem, toCsv } from "./exporters.js";
 import { renderFields } from "./fields.js";
 import { clearPages, highlight, renderPages } from "./pages.js";
+import { isSplit, renderSplit } from "./parts.js";
 
 const el = (tag, props = {}, ...children) => {
   const node = Object.assign(document.createElement(tag), props);
@@ -13,7 +14,8 @@ let view = null;
 
 export const currentView = () => view;
 
-// `item`: {id, filename, title, status, result, error}; `hooks`: {schemaOf(name), announce(text), reviewed(result)}
+// `item`: {id, filename, title, status, result, error};
+// `hooks`: {schemaOf(name), announce(text), reviewed(item), open(id, {filename, title})}
 export function showDocument(root, item, hooks) {
   const same = view && view.item === item;
   const was = same && view.result;
@@ -52,6 +54,10 @@ function draw(withPages) {
       body.push(el("p", { className: "muted" }, "The fields appear here when extraction completes."));
     }
     root.replaceChildren(...body);
+    return;
+  }
+  if (isSplit(result)) { // nothing to approve: what it was split into, each part to open
+    renderSplit(root, item, view.hooks.open);
     return;
   }
   const current = view;
@@ -126,7 +132,7 @@ export function editSelected() {
 }
 
 export async function approveCurrent() {
-  if (!view || !view.result || view.result.status !== "completed") return;
+  if (!view || !view.result || view.result.status !== "completed" || isSplit(view.result)) return;
   const target = view;
   const data = Object.fromEntries(target.edits);
   try {

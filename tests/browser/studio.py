@@ -14,7 +14,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import KEY
-from tests.helpers import INVOICE_LINES, invoice_pdf
+from tests.helpers import INVOICE_LINES, invoice_pdf, wait_final
 from tests.streams import docgen
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
@@ -156,3 +156,18 @@ def flag_split(settings, parent: dict) -> list[dict]:
     for doc_id in [c["id"] for c in parts] + [parent["id"]]:
         flag_for_review(settings, doc_id)
     return parts
+
+
+def upload_split(page: Page, stack, folder: Path) -> tuple[str, list[dict]]:
+    """Upload split_pdf() as scan.pdf with `schema=auto` from the studio, wait for it, then flag
+    its parts (flag_split). The parent's id and its parts (children_status)."""
+    scan = folder / "scan.pdf"
+    scan.write_bytes(split_pdf())
+    page.get_by_test_id("schema-select").select_option("auto")
+    page.get_by_test_id("upload-input").set_input_files([str(scan)])
+    page.get_by_role("button", name="Upload", exact=True).click()
+    wait_all(page, 1, timeout=90_000)
+    parent = page.get_by_test_id("doc-item").get_attribute("data-doc-id")
+    assert parent
+    with stack.client() as client:
+        return parent, flag_split(stack.settings, wait_final(client, parent))

@@ -106,6 +106,10 @@ def test_the_queue_lists_a_split_documents_parts_by_file_and_pages_never_the_par
         assert r.zscore(key, parent["id"]) is None  # flagged, yet never queued
         queue = {i["id"]: i for i in client.get("/v1/reviews").json()["items"]}
         assert parent["id"] not in queue
+        # The parent's record says what each part waits for (the studio's parent view shows it).
+        status = client.get(f"/v1/documents/{parent['id']}").json()["children_status"]
+        assert [c["review"]["state"] for c in status] == ["pending"] * 3, status
+        assert all(c["review"]["fields"] for c in status), status  # "total" or, if weak, "schema"
         for part in parts:
             item = queue[part["id"]]
             first, last = part["page_range"]

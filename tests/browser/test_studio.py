@@ -14,12 +14,10 @@ from tests.browser.studio import (
     EventStreams,
     drop_files,
     files,
-    flag_split,
     open_studio,
-    split_pdf,
+    upload_split,
     wait_all,
 )
-from tests.helpers import wait_final
 
 pytestmark = pytest.mark.integration
 
@@ -103,16 +101,8 @@ def test_upload_follow_and_view(stack, page: Page, console_errors, tmp_path, art
 def test_the_queue_shows_a_split_documents_parts_by_file_and_pages(stack, page: Page,
                                                                     console_errors, tmp_path,
                                                                     artifacts):
-    scan = tmp_path / "scan.pdf"
-    scan.write_bytes(split_pdf())
     open_studio(page, stack.base)
-    page.get_by_test_id("schema-select").select_option("auto")
-    page.get_by_test_id("upload-input").set_input_files([str(scan)])
-    page.get_by_role("button", name="Upload", exact=True).click()
-    wait_all(page, 1, timeout=90_000)
-    parent = page.get_by_test_id("doc-item").get_attribute("data-doc-id")
-    with stack.client() as client:
-        parts = flag_split(stack.settings, wait_final(client, parent))
+    parent, parts = upload_split(page, stack, tmp_path)
     page.get_by_role("button", name="Refresh").click()
     queue = page.get_by_test_id("review-queue")
     # The queue is the tenant's (earlier tests' documents too): this upload's are its parts.
@@ -141,4 +131,59 @@ def test_the_queue_shows_a_split_documents_parts_by_file_and_pages(stack, page: 
     page.locator("body").focus()
     page.keyboard.press("n")
     expect(page.locator("#doc-view .toolbar h2")).to_have_text(following)
+    assert console_errors == []
+
+
+def test_a_split_document_opens_as_its_parts_and_the_queue_marks_the_open_one(
+        stack, page: Page, console_errors, tmp_path, artifacts):
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    open_studio(page, stack.base)
+    parent, parts = upload_split(page, stack, tmp_path)
+    page.get_by_role("button", name="Refresh").click()  # the parts now wait: the list says so
+    listed = page.locator(f'[data-testid=doc-item][data-doc-id="{parent}"]')
+    expect(listed.locator(".note")).to_have_text("3 of 3 parts need review")
+    listed.locator("button").click()
+    view = page.locator("#doc-view")
+    expect(view.locator(".toolbar h2")).to_have_text("scan.pdf")
+    expect(view.locator(".review-state")).to_have_text("3 of 3 parts need review")
+    shown = page.get_by_test_id("part-item")
+    by_page = sorted(parts, key=lambda p: p["page_range"])
+    expect(shown.locator(".doc-name")).to_have_text(
+        [f"scan.pdf · {SPLIT_TITLES[tuple(p['page_range'])]}" for p in by_page])
+    for part, button in zip(by_page, shown.all(), strict=True):
+        expect(button).to_have_attribute("data-doc-id", part["id"])
+        expect(button.locator(".doc-meta")).to_contain_text(part["schema"])
+        expect(button.locator(".doc-meta")).to_contain_text(part["status"])
+        expect(button.locator(".doc-meta")).to_contain_text(re.compile(r"needs review: \w+"))
+    # Nothing to approve on the parent: no button, no field rows, and `a` sends nothing.
+    expect(page.get_by_test_id("approve-button")).to_have_count(0)
+    expect(view.locator("tr.field-row")).to_have_count(0)
+    page.locator("body").focus()
+    page.keyboard.press("a")
+    page.screenshot(path=str(artifacts / "split-parent.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    view.screenshot(path=str(artifacts / "split-parent-phone.png"))
+    page.set_viewport_size({"width": 1280, "height": 720})
+
+    # A part opens from the parent's list, and the queue marks it as the open one.
+    receipt = next(p for p in parts if p["page_range"] == [4, 4])
+    shown.filter(has_text="scan.pdf · p. 4").click()
+    expect(view.locator(".toolbar h2")).to_have_text("scan.pdf · p. 4")
+    queue = page.get_by_test_id("review-queue")
+    current = queue.locator(f'button[data-doc-id="{receipt["id"]}"]')
+    expect(current).to_have_attribute("aria-current", "true")
+    expect(queue.locator("button[aria-current=true]")).to_have_count(1)
+    other = queue.locator(f'button[data-doc-id="{by_page[0]["id"]}"]')
+    expect(other).to_have_attribute("aria-current", "false")
+    look = "b => [getComputedStyle(b).backgroundColor, getComputedStyle(b).boxShadow]"
+    assert current.evaluate(look) != other.evaluate(look)  # seen, not only announced
+    page.get_by_test_id("approve-button").click()
+    expect(current).to_have_count(0)
+    expect(listed.locator(".note")).to_have_text("2 of 3 parts need review")
+    listed.locator("button").click()
+    expect(shown.filter(has_text="p. 4").locator(".doc-meta")).to_contain_text("approved")
+    expect(queue.locator("button[aria-current=true]")).to_have_count(0)
+    assert [u for u in posts if u.endswith("/review")] == [
+        f"{stack.base}/v1/documents/{receipt['id']}/review"], posts
     assert console_errors == []
