@@ -82,6 +82,12 @@ function draw(withPages) {
   const dc = el("button", { type: "button" }, "Download CSV");
   dc.addEventListener("click", () => download(`${stem(item.filename, current.result)}.csv`, toCsv(current.result), "text/csv"));
   head.append(el("span", { className: "review-state" }), approve, copy, dj, dc);
+  if (result.parent_id) { // a split part: back to what its file was split into
+    const up = el("button", { type: "button", className: "small" }, el("span", { ariaHidden: "true" }, "← "), "All parts");
+    up.dataset.testid = "parent-link";
+    up.addEventListener("click", () => current.hooks.open(result.parent_id, { filename: item.filename }));
+    head.prepend(up);
+  }
   updateToolbar(head);
   let pages = withPages ? null : root.querySelector(".pages");
   const grid = el("div", { className: "doc-grid" });

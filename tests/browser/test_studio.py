@@ -181,7 +181,13 @@ def test_a_split_document_opens_as_its_parts_and_the_queue_marks_the_open_one(
     page.get_by_test_id("approve-button").click()
     expect(current).to_have_count(0)
     expect(listed.locator(".note")).to_have_text("2 of 3 parts need review")
-    listed.locator("button").click()
+    page.screenshot(path=str(artifacts / "split-part-open.png"))
+    page.set_viewport_size({"width": 390, "height": 844})
+    view.locator(".toolbar").screenshot(path=str(artifacts / "split-part-phone.png"))
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.get_by_test_id("parent-link").click()  # back from the part to its parent's list
+    expect(view.locator(".toolbar h2")).to_have_text("scan.pdf")
+    expect(listed.locator("button")).to_have_attribute("aria-current", "true")
     expect(shown.filter(has_text="p. 4").locator(".doc-meta")).to_contain_text("approved")
     expect(queue.locator("button[aria-current=true]")).to_have_count(0)
     assert [u for u in posts if u.endswith("/review")] == [
