@@ -1,21 +1,13 @@
 """A fake Groq + Mistral HTTP API for tests and benchmarks, on loopback only.
 
 Speaks `POST /openai/v1/chat/completions` (Groq), `POST /v1/chat/completions` and
-`POST /v1/ocr` (Mistral), so the real SDKs can be pointed at it. Answers fill the request's
-JSON schema from the document text (see `answers.py`). Faults, per request:
-
-    ok         a schema-valid answer
-    429        rate limited, with Retry-After
-    500        server error
-    503        service unavailable (a provider outage)
-    timeout    hang for `timeout_s` (past any sane client timeout)
-    malformed  content that is not JSON
-    invalid    schema-typed but format-violating values ("31/02/2024", "12.34 + 2.34 VAT")
-    arithmetic a valid answer whose total is 10.00 off (subtotal + tax != total)
-
-chosen from a script (`fake.script("429", "ok", api="groq")`), else a standing outage
-(`fake.outage("500", api="groq")`, or over HTTP `POST /_fake/outage {"fault": "503",
-"seconds": 60}` for a window that ends by itself), else at random from the configured rates.
+`POST /v1/ocr` (Mistral), so the real SDKs can be pointed at it. This module is the server:
+its routes, running it in a thread, and the log of the requests it got. What it answers is in
+`replies.py`: a schema-valid answer filled from the document text, or a fault (429, 500, 503,
+timeout, malformed, invalid, arithmetic), chosen from a script
+(`fake.script("429", "ok", api="groq")`), else a standing outage (`fake.outage("500",
+api="groq")`, or over HTTP `POST /_fake/outage {"fault": "503", "seconds": 60}` for a window
+that ends by itself), else at random from the configured rates.
 
     python -m tests.fakes.fake_llm --port 8900 --latency-ms 500 --rate-429 0.05
 """
@@ -24,13 +16,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import random
 import socket
 import threading
 import time
-import uuid
-from collections import Counter, defaultdict, deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,18 +28,10 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from .answers import (
-    break_arithmetic,
-    corrupt,
-    document_text,
-    fill,
-    image_text,
-    schema_from_guide,
-)
+from .replies import FAULTS, Faults, chat_reply, error_reply, format_rejection, ocr_reply
 
 log = structlog.get_logger(__name__)
 
-FAULTS = ("ok", "429", "500", "503", "timeout", "malformed", "invalid", "arithmetic")
 LOOPBACK = "127.0.0.1"
 
 
@@ -80,10 +61,8 @@ class FakeLLM:
     def __init__(self, config: FakeConfig | None = None, *, port: int = 0, **knobs: Any) -> None:
         self.config = config or FakeConfig(**knobs)
         self.port = port
-        self._rng = random.Random(self.config.seed)
+        self.faults = Faults(self.config.rates, self.config.seed)
         self._lock = threading.Lock()
-        self._script: dict[str, deque[str]] = defaultdict(deque)
-        self._outage: dict[str, str] = {}
         self._outage_end: asyncio.TimerHandle | None = None
         self._log: deque[dict[str, Any]] = deque(maxlen=self.config.log_limit)
         self.stats: Counter[str] = Counter()
@@ -101,19 +80,11 @@ class FakeLLM:
 
     def script(self, *faults: str, api: str = "*") -> None:
         """Faults for the next requests to `api` ("groq", "mistral" or "*"), in order."""
-        unknown = set(faults) - set(FAULTS)
-        if unknown:
-            raise ValueError(f"unknown faults {unknown}")
-        with self._lock:
-            self._script[api].extend(faults)
+        self.faults.script(*faults, api=api)
 
     def outage(self, fault: str | None, api: str = "*") -> None:
         """Answer every request to `api` with `fault` until called again with None."""
-        with self._lock:
-            if fault is None:
-                self._outage.pop(api, None)
-            else:
-                self._outage[api] = fault
+        self.faults.outage(fault, api)
 
     def requests(self, api: str | None = None, endpoint: str | None = None) -> list[dict]:
         with self._lock:
@@ -121,9 +92,8 @@ class FakeLLM:
                     and (endpoint is None or r["endpoint"] == endpoint)]
 
     def reset(self) -> None:
+        self.faults.clear()
         with self._lock:
-            self._script.clear()
-            self._outage.clear()
             self._log.clear()
             self.stats.clear()
             self.max_in_flight = 0
@@ -197,7 +167,7 @@ class FakeLLM:
 
     async def _handle(self, request: Request, api: str, endpoint: str) -> JSONResponse:
         body = await request.json()
-        fault = self._next_fault(api)
+        fault = self.faults.next(api)
         self._record(request, api, endpoint, body, fault)
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
@@ -206,28 +176,13 @@ class FakeLLM:
             if fault == "timeout":
                 await self._hang()
             if fault in ("429", "500", "503"):
-                return _error(api, int(fault), self.config.retry_after)
+                return error_reply(api, int(fault), self.config.retry_after)
             if endpoint == "ocr":
-                return JSONResponse(_ocr_response(body))
-            rejected = self._reject_format(api, body)
-            return rejected or JSONResponse(_chat_response(body, fault))
+                return JSONResponse(ocr_reply(body))
+            rejected = format_rejection(api, body, self.config.json_schema_models)
+            return rejected or JSONResponse(chat_reply(body, fault))
         finally:
             self.in_flight -= 1
-
-    def _next_fault(self, api: str) -> str:
-        with self._lock:
-            for key in (api, "*"):
-                if self._script[key]:
-                    return self._script[key].popleft()
-            for key in (api, "*"):
-                if key in self._outage:
-                    return self._outage[key]
-            roll = self._rng.random()
-        for fault, rate in self.config.rates.items():
-            if roll < rate:
-                return fault
-            roll -= rate
-        return "ok"
 
     def _record(self, request: Request, api: str, endpoint: str, body: dict, fault: str) -> None:
         entry = {"api": api, "endpoint": endpoint, "path": request.url.path,
@@ -241,69 +196,6 @@ class FakeLLM:
         deadline = time.monotonic() + self.config.timeout_s
         while time.monotonic() < deadline and not self._stopping:
             await asyncio.sleep(0.05)
-
-    def _reject_format(self, api: str, body: dict) -> JSONResponse | None:
-        allowed = self.config.json_schema_models
-        fmt = (body.get("response_format") or {}).get("type")
-        if api != "groq" or allowed is None or fmt != "json_schema" or body["model"] in allowed:
-            return None
-        message = "This model does not support response format `json_schema`."
-        return JSONResponse({"error": {"message": message, "type": "invalid_request_error",
-                                       "param": "response_format"}}, status_code=400)
-
-
-def _error(api: str, status: int, retry_after: float) -> JSONResponse:
-    headers = {"retry-after": f"{retry_after:g}"} if status == 429 else {}
-    message, kind = {429: ("rate limit reached", "rate_limit_exceeded"),
-                     503: ("service unavailable", "service_unavailable")}.get(
-        status, ("internal server error", "internal_server_error"))
-    if api == "groq":
-        content: dict[str, Any] = {"error": {"message": message, "type": kind}}
-    else:
-        content = {"object": "error", "message": message, "type": "api_error", "code": status}
-    return JSONResponse(content, status_code=status, headers=headers)
-
-
-def _schema_of(body: dict) -> dict[str, Any]:
-    fmt = body.get("response_format") or {}
-    if fmt.get("type") == "json_schema":
-        return fmt["json_schema"]["schema"]
-    system = next((m["content"] for m in body.get("messages", []) if m.get("role") == "system"), "")
-    return schema_from_guide(system if isinstance(system, str) else "")
-
-
-def _chat_response(body: dict, fault: str) -> dict[str, Any]:
-    schema = _schema_of(body)
-    text = document_text(body.get("messages", []))
-    answer = fill(schema, text)
-    if fault == "invalid":
-        answer = corrupt(answer, schema)
-    elif fault == "arithmetic":
-        answer = break_arithmetic(answer)
-    content = json.dumps(answer, ensure_ascii=False)
-    if fault == "malformed":
-        content = content[: max(1, len(content) // 2)]
-    prompt_tokens = len(json.dumps(body.get("messages", []))) // 4
-    return {
-        "id": f"chatcmpl-{uuid.uuid4().hex[:12]}", "object": "chat.completion",
-        "created": int(time.time()), "model": body.get("model", "fake"),
-        "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
-                     "message": {"role": "assistant", "content": content}}],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": len(content) // 4,
-                  "total_tokens": prompt_tokens + len(content) // 4},
-        "system_fingerprint": "fp_fake",
-    }
-
-
-def _ocr_response(body: dict) -> dict[str, Any]:
-    document = body.get("document") or {}
-    markdown = image_text(document.get("image_url", ""))
-    return {
-        "pages": [{"index": 0, "markdown": markdown, "images": [],
-                   "dimensions": {"dpi": 200, "height": 2339, "width": 1654}}],
-        "model": body.get("model", "fake-ocr"),
-        "usage_info": {"pages_processed": 1, "doc_size_bytes": len(json.dumps(document))},
-    }
 
 
 def _uvicorn_config(app: FastAPI, port: int = 0) -> uvicorn.Config:
