@@ -43,8 +43,9 @@ from config.schemas import BUILTIN
 from config.settings import Settings
 from stores.metrics import Metrics
 from streams.document import Extraction, Word
+from streams.eval_scoring import score_field
 from streams.evaluation import auroc as eval_auroc
-from streams.evaluation import format_report, load_cases, run_eval, score_field
+from streams.evaluation import format_report, load_cases, run_eval
 from streams.extraction.calibration import FEATURES, kind_of
 from streams.extraction.providers.chain import ProviderChain
 from streams.extraction.run import extract_pages

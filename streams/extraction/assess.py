@@ -26,8 +26,8 @@ from streams.extraction.calibration import (
     shape,
 )
 from streams.extraction.checks import run_checks
-from streams.extraction.grounding import Index
 from streams.extraction.local import extract_local
+from streams.extraction.locate import Index
 from topics.models import Check, Review
 
 
