@@ -21,7 +21,7 @@ of the local rules): Tesseract 5.3 (`eng`, a subprocess) about 0.8 CPU-s a recei
 on the development receipts; `FAST` with `rec_batch=6` loses the same fields as `FAST` (seed 901
 0.974, `DEFAULT` 0.987), so its detector sizing loses them; `rec_batch=1` with ONNX Runtime's
 memory arena 0.74-0.78 of `DEFAULT`'s CPU, one field fewer on generated seed 902; the arena
-alone reads bit-identically and saved 3-15%, but keeps the detector's buffers (a process 1.2 GB
+alone reads bit-identically and saved 4-20%, but keeps the detector's buffers (a process 1.2 GB
 resident instead of 0.55), too much for a 2 GB worker with two pool processes.
 """
 
