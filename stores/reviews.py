@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
@@ -17,7 +18,8 @@ from config.schemas import AUTO
 from topics.models import Result, Status
 
 REVIEW_HOLD_SECONDS = 7 * 86400  # the cap: an unreviewed document is not kept longer
-MAX_QUEUE = 500  # one page of the queue; the oldest come first
+PAGE = 50  # entries in one page of the queue when the reader does not say
+MAX_PAGE = 200  # the most a reader may ask for at once; the oldest come first
 FILENAME = "filename"  # the preview hash's one field that is not a page number
 
 
@@ -53,6 +55,28 @@ def is_split_parent(result: Result) -> bool:
 def belongs_in_queue(result: Result) -> bool:
     """Pending review, and not a split parent (its pending state sums up its children's)."""
     return is_pending(result) and not is_split_parent(result)
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where an entry is in its queue: ordered by score (its document's `created_at`), then id."""
+
+    score: float
+    doc_id: str
+
+    @property
+    def key(self) -> bytes:
+        return self.doc_id.encode()  # Redis orders equal scores by the members' bytes
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    entries: list[Position]
+    total: int  # every entry in the queue, this page's and the others
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 class ReviewStore:
@@ -93,7 +117,7 @@ class ReviewStore:
             for doc_id in doc_ids:
                 pipe.hget(preview_key(doc_id), FILENAME)
             found = await pipe.execute()
-        return [f.decode() if isinstance(f, bytes) else f for f in found]
+        return [None if f is None else _text(f) for f in found]
 
     async def track(self, result: Result) -> None:
         """After a write of `result`: queue entry, record and preview lifetimes to match."""
@@ -117,14 +141,26 @@ class ReviewStore:
                 pipe.expire(previews, self.ttl)
             await pipe.execute()
 
-    async def pending_ids(self, tenant: str) -> list[str]:
-        """The tenant's queue, oldest first; entries older than the hold are dropped."""
+    async def pending(self, tenant: str, count: int = PAGE,
+                      after: Position | None = None) -> QueuePage:
+        """Up to `count` entries of the tenant's queue, oldest first, after `after` (an entry's
+        position: its score and id; it need not be queued any more); entries older than the hold
+        are dropped first. Positions hold while entries come and go, where offsets would shift."""
         queue = queue_key(tenant)
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.zremrangebyscore(queue, "-inf", time.time() - self.hold)
-            pipe.zrange(queue, 0, MAX_QUEUE - 1)
-            _, ids = await pipe.execute()
-        return [i.decode() if isinstance(i, bytes) else i for i in ids]
+            pipe.zcard(queue)
+            if after is None:
+                pipe.zrange(queue, 0, count - 1, withscores=True)
+            else:  # equal scores are ordered by id: those of `after`'s score come first
+                pipe.zrangebyscore(queue, after.score, after.score, withscores=True)
+                pipe.zrangebyscore(queue, f"({after.score!r}", "+inf", start=0, num=count,
+                                   withscores=True)
+            _, total, *found = await pipe.execute()
+        rows = [Position(score, _text(i)) for part in found for i, score in part]
+        if after is not None:
+            rows = [r for r in rows if r.score > after.score or r.key > after.key]
+        return QueuePage(rows[:count], total)
 
     async def forget(self, tenant: str, doc_ids: list[str]) -> None:
         """Queue entries whose record is gone (expired): dropped when a reader finds them."""

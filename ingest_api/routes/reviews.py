@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import math
 from typing import Any, Literal
 
 import structlog
@@ -15,7 +17,7 @@ from ingest_api.corrections import check_corrections
 from ingest_api.deps import DocumentDep, Edge, EdgeDep, TenantDep
 from ingest_api.openapi import ERRORS
 from stores.results import record_key
-from stores.reviews import ReviewStore, belongs_in_queue
+from stores.reviews import MAX_PAGE, PAGE, Position, ReviewStore, belongs_in_queue
 from topics import catalogue
 from topics.codec import encode
 from topics.models import REQUEST_ID_HEADER, STORED_HEADER, Result, Status
@@ -48,37 +50,85 @@ class QueueItem(BaseModel):
 
 class Queue(BaseModel):
     items: list[QueueItem]
+    total: int = Field(description="documents waiting for review, on every page")
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on "
+                                                "the last page")
 
 
 def review_store(edge: Edge) -> ReviewStore:
     return ReviewStore(edge.redis, edge.settings.result_ttl_seconds)
 
 
-@router.get("/v1/reviews", responses=ERRORS(401, 429, 503), response_model=Queue,
+MAX_CURSOR = 200  # a cursor is a score and an id, base64url
+CURSOR = "an earlier page's `next_cursor`: the page after it (omit for the first page)"
+
+
+@router.get("/v1/reviews", responses=ERRORS(401, 422, 429, 503), response_model=Queue,
             response_model_by_alias=True)
 async def review_queue(tenant: TenantDep, edge: EdgeDep,
-                       state: Literal["pending"] = Query("pending")) -> dict[str, Any]:
-    """The tenant's documents awaiting a person, oldest first. A `schema=auto` document is
-    never listed: its children are, each titled by its parent's file and its pages."""
+                       state: Literal["pending"] = Query("pending"),
+                       limit: int = Query(PAGE, ge=1, le=MAX_PAGE),
+                       cursor: str | None = Query(None, max_length=MAX_CURSOR,
+                                                  pattern=r"^[A-Za-z0-9_-]+$",
+                                                  description=CURSOR)) -> dict[str, Any]:
+    """The tenant's documents awaiting a person, oldest first, `limit` at a time. A
+    `schema=auto` document is never listed: its children are, each titled by its parent's file
+    and its pages. Reviewing documents between pages neither skips nor repeats any."""
     reviews = review_store(edge)
-    ids = await reviews.pending_ids(tenant)
-    if not ids:
-        return {"items": []}
+    after = read_cursor(cursor) if cursor else None
+    found: list[tuple[Position, Result]] = []
+    while True:  # one more than asked: whether a next page exists; expired entries are skipped
+        want = limit + 1 - len(found)
+        page = await reviews.pending(tenant, want, after)
+        live, gone = await resolve(edge, tenant, page.entries)
+        await reviews.forget(tenant, gone)
+        found += live
+        if len(page.entries) < want or len(found) > limit:
+            break
+        after = page.entries[-1]
+    shown = found[:limit]
+    names = await reviews.filenames([r.parent_id or r.id for _, r in shown])
+    return {"items": [queue_item(result, filename)
+                      for (_, result), filename in zip(shown, names, strict=True)],
+            "total": max(0, page.total - len(gone)),
+            "next_cursor": make_cursor(shown[-1][0]) if len(found) > limit else None}
+
+
+async def resolve(edge: Edge, tenant: str,
+                  entries: list[Position]) -> tuple[list[tuple[Position, Result]], list[str]]:
+    """The entries' pending results, and the ids of entries to forget: expired, reviewed
+    meanwhile, or a parent queued by an older API."""
+    if not entries:
+        return [], []
     async with edge.redis.pipeline(transaction=False) as pipe:
-        for doc_id in ids:
-            pipe.hget(record_key(doc_id), "json")
+        for entry in entries:
+            pipe.hget(record_key(entry.doc_id), "json")
         raws = await pipe.execute()
-    pending, gone = [], []
-    for doc_id, raw in zip(ids, raws, strict=True):
+    live, gone = [], []
+    for entry, raw in zip(entries, raws, strict=True):
         result = Result.model_validate_json(raw) if raw else None
         if result is None or result.tenant != tenant or not belongs_in_queue(result):
-            gone.append(doc_id)  # expired, reviewed meanwhile, or a parent queued by an older API
+            gone.append(entry.doc_id)
         else:
-            pending.append(result)
-    names = await reviews.filenames([r.parent_id or r.id for r in pending])
-    await reviews.forget(tenant, gone)
-    return {"items": [queue_item(result, filename)
-                      for result, filename in zip(pending, names, strict=True)]}
+            live.append((entry, result))
+    return live, gone
+
+
+def make_cursor(at: Position) -> str:
+    """Opaque to clients: the last listed entry's score and id, base64url without padding."""
+    return base64.urlsafe_b64encode(f"{at.score!r} {at.doc_id}".encode()).decode().rstrip("=")
+
+
+def read_cursor(cursor: str) -> Position:
+    try:
+        score, _, doc_id = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode(
+            ).partition(" ")
+        at = Position(float(score), doc_id)
+    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        at = Position(math.nan, "")
+    if not math.isfinite(at.score) or not at.doc_id:
+        raise InvalidRequest("cursor: not a next_cursor this API gave")
+    return at
 
 
 def queue_item(result: Result, filename: str | None) -> dict[str, Any]:

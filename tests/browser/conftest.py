@@ -16,9 +16,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 from playwright.sync_api import Browser, BrowserType, Playwright, sync_playwright
 
 from config.settings import Settings
+from stores.reviews import queue_key
 from tests.conftest import ROOT, Proc, free_port, settings_env, wait_http_ready
 from tests.helpers import make_topics
 
@@ -26,6 +28,7 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "tests" / "artifacts"
 KEY = "studio-key-0123456789abcdef"
 OTHER_KEY = "other-key-0123456789abcdef"  # a second tenant, who must see none of it
+BACKLOG_KEY = "backlog-key-0123456789abcdef"  # a tenant of this run only: its queue is exact
 
 pytestmark = pytest.mark.integration
 EXTRA_APIS = {
@@ -88,6 +91,7 @@ class Stack:
     worker: Proc
     logs: Path
     extra: dict[str, tuple[Proc, str]]  # name -> (API process, base URL), for outage tests
+    backlog: str = ""  # BACKLOG_KEY's tenant, named anew by each run (Redis outlives runs)
 
     def client(self, base: str | None = None, key: str = KEY) -> httpx.Client:
         return httpx.Client(base_url=base or self.base, timeout=30, headers={"X-API-Key": key})
@@ -100,7 +104,10 @@ def stack(kafka: str, redis_url: str, tmp_path_factory) -> Iterator[Stack]:
     settings = Settings(
         _env_file=None, environment="test", kafka_bootstrap_servers=kafka, redis_url=redis_url,
         topic_prefix=f"t{unique}.", worker_group=f"g{unique}", extraction_providers="local",
-        api_keys=f"studio:{KEY},other:{OTHER_KEY}", retry_base_seconds=0.05, retry_max_seconds=0.5,
+        # Tenants of this run only: earlier runs' documents wait in Redis for days, and the
+        # queue's first page (the oldest 50) would be theirs.
+        api_keys=f"studio{unique}:{KEY},other:{OTHER_KEY},backlog{unique}:{BACKLOG_KEY}",
+        retry_base_seconds=0.05, retry_max_seconds=0.5,
         preprocess_workers=1, rate_limit_per_minute=6000, rate_limit_burst=200,
     )
     # In a thread: Playwright's sync API keeps an event loop running in this one.
@@ -119,13 +126,23 @@ def stack(kafka: str, redis_url: str, tmp_path_factory) -> Iterator[Stack]:
     try:
         for _, url in [("api", base), *apis.values()]:
             wait_http_ready(f"{url}/ready")
-        yield Stack(settings, base, api, worker, logs, apis)
+        yield Stack(settings, base, api, worker, logs, apis, f"backlog{unique}")
     finally:
         for proc, _ in [(api, base), *apis.values()]:
             proc.stop()
         worker.stop()
         if os.environ.get("KEEP_STACK_LOGS"):
             shutil.copytree(logs, ARTIFACTS / "logs", dirs_exist_ok=True)
+
+
+@pytest.fixture
+def backlog(stack: Stack, redis_url: str) -> Iterator[str]:
+    """BACKLOG_KEY's tenant with an empty review queue, emptied again after the test."""
+    client = redis.Redis.from_url(redis_url)
+    client.delete(queue_key(stack.backlog))
+    yield stack.backlog
+    client.delete(queue_key(stack.backlog))
+    client.close()
 
 
 @pytest.fixture

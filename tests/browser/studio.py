@@ -7,13 +7,16 @@ import base64
 import json
 import random
 import re
+import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import KEY
+from tests.browser.conftest import BACKLOG_KEY, KEY
 from tests.helpers import INVOICE_LINES, invoice_pdf, wait_final
 from tests.streams import docgen
 
@@ -75,11 +78,11 @@ class EventStreams:
             self.open[doc] -= 1
 
 
-def open_studio(page: Page, base: str) -> None:
+def open_studio(page: Page, base: str, key: str = KEY) -> None:
     """The studio with the key already given in this browser session (no 401 on first load)."""
-    page.add_init_script(f"sessionStorage.setItem('studio.apiKey', {json.dumps(KEY)})")
+    page.add_init_script(f"sessionStorage.setItem('studio.apiKey', {json.dumps(key)})")
     page.goto(base + "/")
-    expect(page.get_by_test_id("api-key-input")).to_have_value(KEY)
+    expect(page.get_by_test_id("api-key-input")).to_have_value(key)
     expect(page.get_by_test_id("schema-select").locator("option[value=receipt]")).to_have_count(1)
 
 
@@ -171,3 +174,44 @@ def upload_split(page: Page, stack, folder: Path) -> tuple[str, list[dict]]:
     assert parent
     with stack.client() as client:
         return parent, flag_split(stack.settings, wait_final(client, parent))
+
+
+async def _seed(settings, template_id: str, tenant: str, count: int) -> list[str]:
+    from redis.asyncio import Redis
+
+    from stores.results import RedisResultStore
+    from stores.reviews import FILENAME, preview_key
+
+    redis = Redis.from_url(settings.redis_url)
+    try:
+        store = RedisResultStore(redis, settings.result_ttl_seconds)
+        template = await store.get(template_id)
+        assert template is not None
+        previews = await redis.hgetall(preview_key(template_id))  # type: ignore[misc]
+        pages = {int(n): jpeg for n, jpeg in previews.items()
+                 if n != FILENAME.encode() and isinstance(jpeg, bytes)}
+        review = template.review.model_copy(
+            update={"required": True, "state": "pending", "fields": ["total"]})
+        start, ids = time.time() - count, []
+        for i in range(count):
+            doc = template.model_copy(update={
+                "id": uuid.uuid4().hex, "tenant": tenant, "review": review,
+                "created_at": datetime.fromtimestamp(start + i, UTC)})
+            await store.reviews.put_previews(tenant, doc.id, pages, f"backlog-{i + 1:02}.pdf")
+            assert await store.write(doc)
+            ids.append(doc.id)
+        return ids
+    finally:
+        await redis.aclose()
+
+
+def seed_backlog(stack, count: int) -> list[str]:
+    """`count` copies of an invoice the pipeline completed (result and page previews), pending
+    review for BACKLOG_KEY's tenant, as the pipeline would leave them but in seconds:
+    backlog-01.pdf, ... oldest first, one second apart. Their ids, in queue order."""
+    with stack.client(key=BACKLOG_KEY) as client:
+        template = client.post("/v1/documents", data={"schema": "invoice"}, files={
+            "file": ("template.pdf", invoice_pdf(), "application/pdf")}).json()["id"]
+        done = wait_final(client, template, timeout=60)
+    assert done["status"] == "completed" and done["review"]["state"] != "pending", done
+    return in_thread(_seed, stack.settings, template, stack.backlog, count)

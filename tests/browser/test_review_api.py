@@ -7,8 +7,15 @@ import time
 import pytest
 import redis
 
-from tests.browser.conftest import OTHER_KEY
-from tests.browser.studio import MISMATCH, SPLIT_TITLES, flag_for_review, flag_split, split_pdf
+from tests.browser.conftest import BACKLOG_KEY, OTHER_KEY
+from tests.browser.studio import (
+    MISMATCH,
+    SPLIT_TITLES,
+    flag_for_review,
+    flag_split,
+    seed_backlog,
+    split_pdf,
+)
 from tests.helpers import invoice_pdf, wait_final
 from tests.streams import docgen
 
@@ -120,3 +127,43 @@ def test_the_queue_lists_a_split_documents_parts_by_file_and_pages_never_the_par
         r.zadd(key, {parent["id"]: time.time()})
         assert parent["id"] not in [i["id"] for i in client.get("/v1/reviews").json()["items"]]
         assert r.zscore(key, parent["id"]) is None
+
+
+def test_the_queue_pages_oldest_first_with_its_total(stack, backlog):
+    r = redis.Redis.from_url(stack.settings.redis_url)
+    ids = seed_backlog(stack, 53)
+    with stack.client(key=BACKLOG_KEY) as client:
+
+        first = client.get("/v1/reviews").json()  # as clients that do not page ask
+        assert first["total"] == 53 and [i["id"] for i in first["items"]] == ids[:50]
+        assert first["items"][0]["title"] == "backlog-01.pdf" and first["next_cursor"]
+        rest = client.get("/v1/reviews", params={"cursor": first["next_cursor"]}).json()
+        assert [i["id"] for i in rest["items"]] == ids[50:] and rest["next_cursor"] is None
+        whole = client.get("/v1/reviews", params={"limit": 200}).json()
+        assert [i["id"] for i in whole["items"]] == ids and whole["next_cursor"] is None
+
+        # Paging while people review: nothing skipped, nothing twice; an expired entry is
+        # skipped (and forgotten) and the page still full.
+        page = client.get("/v1/reviews", params={"limit": 20}).json()
+        assert [i["id"] for i in page["items"]] == ids[:20]
+        for doc_id in ids[:2]:
+            url = f"/v1/documents/{doc_id}/review"
+            assert client.post(url, json={"data": {}, "approve": True}).status_code == 200
+        r.delete(f"doc:{ids[25]}")
+        seen = [i["id"] for i in page["items"]]
+        while page["next_cursor"]:
+            page = client.get("/v1/reviews", params={"limit": 20,
+                                                     "cursor": page["next_cursor"]}).json()
+            assert len(page["items"]) == 20 or page["next_cursor"] is None, page
+            seen += [i["id"] for i in page["items"]]
+        assert seen == ids[:25] + ids[26:]
+        assert page["total"] == 50 and r.zscore(f"reviews:{backlog}", ids[25]) is None
+        assert client.get("/v1/reviews").json()["total"] == 50
+
+        for params in ({"limit": 0}, {"limit": 201}, {"limit": "x"}, {"cursor": "a b"},
+                       {"cursor": "Zm9v"}, {"cursor": "x" * 201}, {"cursor": "bmFuIGFiYw"}):
+            refused = client.get("/v1/reviews", params=params)
+            assert refused.status_code == 422, (params, refused.text)
+            error = refused.json()["error"]
+            assert error["code"] == "invalid_request" and error["request_id"], error
+            assert next(iter(params)) in error["message"], error
