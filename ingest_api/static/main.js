@@ -2,6 +2,7 @@
 import { apiKey, persistent, setApiKey } from "./api.js";
 import { follow, following } from "./follow.js";
 import { isSplit, splitNote, staleNote } from "./parts.js";
+import { initQueue, loadQueue, markQueue, queueComplete, queuedEntries, queuedEntry } from "./queue.js";
 import { uploadFile } from "./upload.js";
 import { approveCurrent, currentView, editSelected, moveField, showDocument } from "./viewer.js";
 
@@ -9,7 +10,6 @@ const $ = (id) => document.getElementById(id);
 const SAVED = "studio.docs";
 const FINAL = new Set(["completed", "failed", "cancelled"]);
 const items = []; // {key, id, filename, title, status, progress, error, note, result}
-const queued = new Map(); // id -> the review queue's entry, as the API gave it
 const schemas = new Map();
 let chosen = [];
 let selected = null;
@@ -65,7 +65,7 @@ function select(item, focus = true) {
   selected = item;
   if (previous) drawItem(previous);
   drawItem(item);
-  markQueue();
+  markQueue(item.id);
   // A split document is asked again: its parts' review states change as people review them.
   if (item.id && FINAL.has(item.status) && (!item.result || isSplit(item.result))) load(item);
   if (focus) $("doc-view").focus(); // on a phone the view is below the list: bring it into sight
@@ -155,53 +155,19 @@ async function loadSchemas() {
   }
 }
 
-let queueLoading = null;
-async function loadQueue() {
-  if (queueLoading) return queueLoading; // one request at a time, whoever asks
-  queueLoading = (async () => {
-    try {
-      const body = await persistent("/v1/reviews?state=pending");
-      const list = $("review-queue");
-      queued.clear();
-      list.replaceChildren(...body.items.map((entry) => {
-        queued.set(entry.id, entry);
-        const li = document.createElement("li");
-        const b = document.createElement("button");
-        b.type = "button";
-        b.dataset.docId = entry.id;
-        b.innerHTML = '<span class="doc-name"></span><span class="doc-meta"></span>';
-        b.firstChild.textContent = entry.title || entry.filename || entry.id;
-        b.lastChild.textContent = `${entry.schema} · check: ${entry.fields.join(", ") || "all fields"}`;
-        b.addEventListener("click", () => openById(entry.id));
-        li.append(b);
-        return li;
-      }));
-      $("queue-empty").hidden = body.items.length > 0;
-      markQueue();
-      // A split document whose parts the queue counts otherwise than its record: asked again.
-      for (const item of items) {
-        const queuedParts = body.items.filter((entry) => entry.parent_id === item.id).length;
-        if (isSplit(item.result) && item.result.status === "completed" && staleNote(item.result, queuedParts)) load(item);
-      }
-    } catch (err) {
-      announce(`Review queue not loaded (${err.code}): ${err.message}`);
-    } finally {
-      queueLoading = null;
-    }
-  })();
-  return queueLoading;
-}
-
-// The open document is marked in the queue as in the document list.
-function markQueue() {
-  for (const b of $("review-queue").querySelectorAll("button[data-doc-id]")) {
-    b.setAttribute("aria-current", String(Boolean(selected) && b.dataset.docId === selected.id));
+// A split document whose parts the queue counts otherwise than its record: asked again.
+function checkSplits() {
+  const entries = queuedEntries();
+  for (const item of items) {
+    if (!isSplit(item.result) || item.result.status !== "completed") continue;
+    const queuedParts = entries.filter((entry) => entry.parent_id === item.id).length;
+    if (staleNote(item.result, queuedParts, queueComplete())) load(item);
   }
 }
 
 // `known`: {filename, title} of a document the queue does not list (a part opened from its parent).
 function openById(id, known = {}) {
-  const { filename, title } = queued.get(id) || known;
+  const { filename, title } = queuedEntry(id) || known;
   let item = items.find((i) => i.id === id);
   if (!item) item = add({ id, filename, title, status: "completed" });
   else if (title && !item.title) item.title = title;
@@ -211,7 +177,7 @@ function openById(id, known = {}) {
 
 // Next document: the next one in the review queue, else the next in the list.
 function nextDocument() {
-  const queue = [...$("review-queue").querySelectorAll("button[data-doc-id]")].map((b) => b.dataset.docId)
+  const queue = queuedEntries().map((entry) => entry.id) // every page loaded so far
     .filter((id) => !selected || id !== selected.id);
   if (queue.length) { openById(queue[0]); return; }
   const ready = items.filter((i) => i.id);
@@ -223,7 +189,12 @@ function nextDocument() {
 const hooks = {
   schemaOf: (name) => schemas.get(name) || null,
   announce,
-  reviewed: (item) => { drawItem(item); loadQueue(); }, // the queue's reload updates a part's parent
+  reviewed: (item) => {
+    drawItem(item);
+    loadQueue();
+    const parent = item.result && items.find((i) => i.id && i.id === item.result.parent_id);
+    if (parent) load(parent); // its note counts its parts still waiting
+  },
   open: openById,
 };
 
@@ -258,7 +229,7 @@ function init() {
     showChosen();
   });
   $("upload-form").addEventListener("submit", uploadChosen);
-  $("queue-refresh").addEventListener("click", loadQueue);
+  initQueue({ open: openById, announce, loaded: checkSplits });
   document.addEventListener("keydown", keys);
   const saved = JSON.parse(sessionStorage.getItem(SAVED) || "[]");
   for (const known of saved) track(add({ ...known, status: FINAL.has(known.status) ? known.status : "queued" }));

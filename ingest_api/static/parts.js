@@ -31,7 +31,11 @@ export function splitNote(result) {
 }
 
 // Whether the note may be out of date: the review queue has another count of its parts than it.
-export const staleNote = (result, queuedParts) => partsOf(result).filter(pending).length !== queuedParts;
+// `complete`: false while pages of the queue are not loaded; then only a higher count says so.
+export function staleNote(result, queuedParts, complete = true) {
+  const waiting = partsOf(result).filter(pending).length;
+  return complete ? waiting !== queuedParts : queuedParts > waiting;
+}
 
 function reviewChip(review) {
   const state = (review && review.state) || "none";

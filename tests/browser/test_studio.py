@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import BACKLOG_KEY
 from tests.browser.studio import (
     SPLIT_TITLES,
     EventStreams,
     drop_files,
     files,
     open_studio,
+    seed_backlog,
     upload_split,
     wait_all,
 )
@@ -192,4 +194,59 @@ def test_a_split_document_opens_as_its_parts_and_the_queue_marks_the_open_one(
     expect(queue.locator("button[aria-current=true]")).to_have_count(0)
     assert [u for u in posts if u.endswith("/review")] == [
         f"{stack.base}/v1/documents/{receipt['id']}/review"], posts
+    assert console_errors == []
+
+
+def test_a_backlog_is_counted_scrolls_in_its_panel_and_loads_more(stack, backlog, page: Page,
+                                                                  console_errors, artifacts):
+    ids = seed_backlog(stack, 62)  # more than a page (50)
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_studio(page, stack.base, key=BACKLOG_KEY)
+    queue = page.get_by_test_id("review-queue")
+    entries = queue.locator("button[data-doc-id]")
+    expect(page.locator("#queue-title")).to_have_text("Review queue · 62")
+    expect(entries).to_have_count(50)
+    expect(entries.first.locator(".doc-name")).to_have_text("backlog-01.pdf")
+    # The list scrolls inside its panel, at most 60% of the window tall; the page stays short.
+    box = queue.bounding_box()
+    assert box and box["height"] <= 0.6 * 720 + 1, box
+    assert queue.evaluate("q => q.scrollHeight > q.clientHeight + 1000")
+    assert page.evaluate("document.documentElement.scrollHeight") < 2 * 720
+    page.screenshot(path=str(artifacts / "queue-backlog.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    panel = page.locator("section", has=queue)
+    panel.screenshot(path=str(artifacts / "queue-backlog-phone-more.png"))
+    page.set_viewport_size({"width": 1280, "height": 720})
+
+    more = page.get_by_role("button", name="Load more")
+    more.click()
+    expect(entries).to_have_count(62)
+    expect(more).to_be_hidden()
+    assert entries.evaluate_all("bs => bs.map(b => b.dataset.docId)") == ids
+    expect(entries.nth(50)).to_be_focused()  # the first new one, scrolled into the list's view
+    assert queue.evaluate("q => q.getBoundingClientRect().height") == box["height"]
+
+    # The last one opens from the list and is marked; approved, it leaves and the rest stay.
+    entries.last.click()
+    expect(page.locator("#doc-view .toolbar h2")).to_have_text("backlog-62.pdf")
+    expect(entries.last).to_have_attribute("aria-current", "true")
+    page.get_by_test_id("approve-button").click()
+    expect(page.locator("#queue-title")).to_have_text("Review queue · 61")
+    expect(entries).to_have_count(61)  # a refresh keeps what was loaded
+    expect(queue.locator(f'button[data-doc-id="{ids[-1]}"]')).to_have_count(0)
+    # n: the queue's first, then its next; the open one is marked as it goes.
+    page.locator("body").focus()
+    page.keyboard.press("n")
+    expect(page.locator("#doc-view .toolbar h2")).to_have_text("backlog-01.pdf")
+    expect(entries.first).to_have_attribute("aria-current", "true")
+    expect(queue.locator("button[aria-current=true]")).to_have_count(1)
+    page.locator("body").focus()
+    page.keyboard.press("n")
+    expect(page.locator("#doc-view .toolbar h2")).to_have_text("backlog-02.pdf")
+    expect(entries.nth(1)).to_have_attribute("aria-current", "true")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert queue.evaluate("q => q.getBoundingClientRect().height") <= 0.5 * 844 + 1
+    panel.screenshot(path=str(artifacts / "queue-backlog-phone.png"))
     assert console_errors == []
