@@ -61,9 +61,10 @@ async function refresh() {
     got.push(...body.items);
     after = body.next_cursor;
   } while (after && got.length < want);
+  const place = $("review-queue").scrollTop; // where the person was in the list
   entries.clear();
   $("review-queue").replaceChildren();
-  show(got, body);
+  show(got, body, place);
 }
 
 async function more() {
@@ -75,11 +76,12 @@ async function more() {
   if (first) first.focus(); // the next one to look at; the button may be gone (the last page)
 }
 
-function show(added, body) {
+function show(added, body, place = null) {
   for (const entry of added) {
     entries.set(entry.id, entry);
     $("review-queue").append(row(entry));
   }
+  if (place !== null) $("review-queue").scrollTop = place;
   cursor = body.next_cursor;
   total = body.total;
   $("queue-count").textContent = ` · ${total}`;

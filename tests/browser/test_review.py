@@ -31,6 +31,12 @@ async def _published_versions(settings, doc_id: str) -> list[int]:
         await consumer.stop()
 
 
+def counter(metrics: str, series: str) -> float:
+    """A counter's value in a /metrics text; 0 before its first count."""
+    found = re.search(rf"^{re.escape(series)} (\S+)$", metrics, re.M)
+    return float(found.group(1)) if found else 0.0
+
+
 def test_correct_and_approve_from_the_queue(stack, page: Page, console_errors, tmp_path,
                                             artifacts):
     open_studio(page, stack.base)
@@ -40,6 +46,8 @@ def test_correct_and_approve_from_the_queue(stack, page: Page, console_errors, t
     wait_all(page, 1)
     doc_id = page.get_by_test_id("doc-item").get_attribute("data-doc-id")
     flag_for_review(stack.settings, doc_id)
+    with stack.client() as client:  # other tests' reviews count on the same API
+        before = client.get("/metrics").text
 
     queue = page.get_by_test_id("review-queue")
     page.get_by_role("button", name="Refresh").click()
@@ -87,8 +95,9 @@ def test_correct_and_approve_from_the_queue(stack, page: Page, console_errors, t
     assert result["data"]["total"] == "119.00" and result["data"]["date"] == "2026-03-14"
     assert result["confidence"]["total"] == 1.0
     assert doc_id not in [item["id"] for item in pending["items"]]
-    assert 'review_fields_corrected_total{field="total",schema="invoice"} 1.0' in metrics
-    assert 'review_fields_approved_total{field="vendor",schema="invoice"} 1.0' in metrics
+    for series in ('review_fields_corrected_total{field="total",schema="invoice"}',
+                   'review_fields_approved_total{field="vendor",schema="invoice"}'):
+        assert counter(metrics, series) == counter(before, series) + 1, series
     assert 2 in in_thread(_published_versions, stack.settings, doc_id)
     audit = [line for line in stack.api.log.read_text().splitlines()
              if "review.audit" in line and doc_id in line]

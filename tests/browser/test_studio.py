@@ -20,6 +20,7 @@ from tests.browser.studio import (
     upload_split,
     wait_all,
 )
+from tests.browser.test_quality import serious
 
 pytestmark = pytest.mark.integration
 
@@ -213,6 +214,7 @@ def test_a_backlog_is_counted_scrolls_in_its_panel_and_loads_more(stack, backlog
     assert queue.evaluate("q => q.scrollHeight > q.clientHeight + 1000")
     assert page.evaluate("document.documentElement.scrollHeight") < 2 * 720
     page.screenshot(path=str(artifacts / "queue-backlog.png"), full_page=True)
+    assert serious(page) == []  # the scrolling list, the count and Load more included
     page.set_viewport_size({"width": 390, "height": 844})
     panel = page.locator("section", has=queue)
     panel.screenshot(path=str(artifacts / "queue-backlog-phone-more.png"))
@@ -234,12 +236,17 @@ def test_a_backlog_is_counted_scrolls_in_its_panel_and_loads_more(stack, backlog
     expect(page.locator("#queue-title")).to_have_text("Review queue · 61")
     expect(entries).to_have_count(61)  # a refresh keeps what was loaded
     expect(queue.locator(f'button[data-doc-id="{ids[-1]}"]')).to_have_count(0)
+    assert queue.evaluate("q => q.scrollTop") > 1000  # the list kept its place
     # n: the queue's first, then its next; the open one is marked as it goes.
     page.locator("body").focus()
     page.keyboard.press("n")
     expect(page.locator("#doc-view .toolbar h2")).to_have_text("backlog-01.pdf")
     expect(entries.first).to_have_attribute("aria-current", "true")
     expect(queue.locator("button[aria-current=true]")).to_have_count(1)
+    assert queue.evaluate("""q => {  // scrolled back up into the list's view
+        const b = q.querySelector("[aria-current=true]").getBoundingClientRect();
+        const r = q.getBoundingClientRect();
+        return b.top >= r.top && b.bottom <= r.bottom; }""")
     page.locator("body").focus()
     page.keyboard.press("n")
     expect(page.locator("#doc-view .toolbar h2")).to_have_text("backlog-02.pdf")
