@@ -99,7 +99,7 @@ def make_mix(seed: int, index: int, split: str) -> tuple[bytes, dict[str, Any]]:
             with pymupdf.open(stream=single, filetype="pdf") as src:
                 out.insert_pdf(src)
     out.subset_fonts()  # each page embeds the whole CJK font otherwise (megabytes a page)
-    data = out.tobytes(garbage=3, deflate=True)
+    data = out.tobytes(garbage=3, deflate=True, no_new_id=True)  # byte-reproducible
     out.close()
     truth = {"schema": "auto", "pages": len(pages), "parts": parts,
              "notes": [f"generated: split={split} seed={seed} index={index}",

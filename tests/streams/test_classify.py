@@ -105,7 +105,7 @@ def test_split_scoring_counts_exact_ranges_and_types():
 def test_mixed_pdf_generator_is_reproducible_with_consistent_truth():
     data, truth = make_mix(5, 1, "holdout")
     again, same = make_mix(5, 1, "holdout")
-    assert truth == same and len(data) == len(again)
+    assert truth == same and data == again
     ranges = [p["page_range"] for p in truth["parts"]]
     assert all(a <= b for a, b in ranges) and ranges == sorted(ranges)
     assert ranges[-1][1] <= truth["pages"]
