@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import math
 from typing import Any, Literal
@@ -171,19 +172,39 @@ async def review_document(doc: DocumentDep, edge: EdgeDep, request: Request) -> 
             "request_id": request.state.request_id, "fields": problems}})
     changed = sorted(k for k, v in body.data.items() if doc.data.get(k) != v)
     result = reviewed(doc, body, changed)
-    await edge.results.write(result, force=True)  # the record is final: only a forced write lands
-    topic = catalogue.name(catalogue.RESULTS, edge.settings.topic_prefix)
-    # Marked stored: the store agent must not write it again (nor could: the record is final).
-    await edge.publisher.publish(topic, doc.id, encode(result),
-                                 {REQUEST_ID_HEADER: request.state.request_id, STORED_HEADER: "1"})
+    await publish_reviewed(edge, result, request.state.request_id)
     if body.approve:
         count_fields(edge, schema.name, list(schema.fields), changed)
+        if doc.parent_id:
+            await settle_parent_review(edge, doc.parent_id, request.state.request_id)
     # The audit line: who (key id, never the key) changed which fields (never the values).
     log.info("review.audit", request_id=request.state.request_id, tenant=doc.tenant,
              key_id=KeyRing.key_id(request.headers.get("x-api-key")), document_id=doc.id,
              schema=doc.schema_name, version=result.version, state=result.review.state,
              fields_changed=changed)
     return result.public()
+
+
+async def publish_reviewed(edge: Edge, result: Result, request_id: str) -> None:
+    await edge.results.write(result, force=True)  # the record is final: only a forced write lands
+    topic = catalogue.name(catalogue.RESULTS, edge.settings.topic_prefix)
+    # Marked stored: the store agent must not write it again (nor could: the record is final).
+    await edge.publisher.publish(topic, result.id, encode(result),
+                                 {REQUEST_ID_HEADER: request_id, STORED_HEADER: "1"})
+
+
+async def settle_parent_review(edge: Edge, parent_id: str, request_id: str) -> None:
+    """A split parent waits for a person only while one of its parts does: once the last part
+    is approved, its review is approved too (as a new version), so no consumer waits on it."""
+    parent = await edge.results.get(parent_id)
+    if parent is None or parent.review.state != "pending" or not parent.children:
+        return
+    parts = await asyncio.gather(*(edge.results.get(c) for c in parent.children))
+    if any(p is not None and p.review.state == "pending" for p in parts):
+        return
+    await publish_reviewed(edge, parent.model_copy(update={
+        "review": parent.review.model_copy(update={"state": "approved"}),
+        "version": parent.version + 1}), request_id)
 
 
 def reviewed(doc: Result, body: ReviewRequest, changed: list[str]) -> Result:

@@ -127,6 +127,12 @@ def test_the_queue_lists_a_split_documents_parts_by_file_and_pages_never_the_par
         r.zadd(key, {parent["id"]: time.time()})
         assert parent["id"] not in [i["id"] for i in client.get("/v1/reviews").json()["items"]]
         assert r.zscore(key, parent["id"]) is None
+        # The parent waits while any part does; approving the last part approves it.
+        for n, part in enumerate(parts, start=1):
+            assert client.post(f"/v1/documents/{part['id']}/review", json={}).status_code == 200
+            now = client.get(f"/v1/documents/{parent['id']}").json()
+            assert now["review"]["state"] == ("approved" if n == len(parts) else "pending"), now
+        assert now["version"] == done["version"] + 1  # a new version for consumers
 
 
 def test_the_queue_pages_oldest_first_with_its_total(stack, backlog):
