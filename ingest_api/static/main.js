@@ -175,11 +175,13 @@ function openById(id, known = {}) {
   select(item); // which loads its result
 }
 
-// Next document: the next one in the review queue, else the next in the list.
+// Next document: the one after the open one in the review queue (the queue's first when the
+// open one is not queued; wrapping at the end), else the next in the list.
 function nextDocument() {
-  const queue = queuedEntries().map((entry) => entry.id) // every page loaded so far
-    .filter((id) => !selected || id !== selected.id);
-  if (queue.length) { openById(queue[0]); return; }
+  const queue = queuedEntries().map((entry) => entry.id); // every page loaded so far
+  const here = selected ? queue.indexOf(selected.id) : -1;
+  const after = [...queue.slice(here + 1), ...queue.slice(0, Math.max(here, 0))];
+  if (after.length) { openById(after[0]); return; }
   const ready = items.filter((i) => i.id);
   if (!ready.length) return;
   const at = ready.indexOf(selected);
