@@ -59,7 +59,12 @@ classpath() {
   CP="$CACHE_DIR/libs/*"
 }
 
-new_id() { head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '='; }
+# Never one that starts with "-": kafka-storage would read `-t -x...` as an option (1 start in 64).
+new_id() {
+  local id=""
+  until [[ -n $id && $id != -* ]]; do id=$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '='); done
+  echo "$id"
+}
 
 # The id the three nodes of a cluster share, made at the first start.
 cluster_id() {

@@ -64,7 +64,11 @@ def test_ctrl_c_stops_what_make_run_started(tmp_path, worker_died):
     run = subprocess.Popen(["bash", str(ROOT / "deploy/local/procs.sh"), "run"], env=env,
                            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        wait_http_ready(f"http://127.0.0.1:{api}/ready", timeout=240)
+        try:
+            wait_http_ready(f"http://127.0.0.1:{api}/ready", timeout=240)
+        except TimeoutError as exc:  # say why: the run's own output
+            said = (tmp_path / "make-run.log").read_text(errors="replace")[-3000:]
+            raise AssertionError(f"{exc}; make run said:\n{said}") from None
         assert run.poll() is None, "make run exited"
         servers = [int((tmp_path / f"{name}.pid").read_text()) for name in ("kafka", "redis")]
         assert all(_alive(pid) for pid in servers)
