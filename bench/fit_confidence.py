@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import hashlib
 import json
 import os
@@ -57,6 +58,7 @@ CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "ai-doc
 L2_GRID = (0.05, 0.005, 0.0005, 0.0001)
 
 
+@functools.cache
 def ocr_fingerprint() -> str:
     """A digest of the OCR code and its models' version: cached OCR from another engine is stale."""
     digest = hashlib.sha256(metadata.version("rapidocr_onnxruntime").encode())
