@@ -50,9 +50,11 @@ _DATE_PATTERNS = [
     re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)[-./](?P<m>\d{1,2})[-./](?P<d>\d{1,2})"
                r"(?:(?!\d)|(?=\d{1,2}:\d\d))"),
     re.compile(
-        r"(?:(?<![\d.])|(?<=\d:\d\d))(?P<d>\d{1,2})(?P<s>[-./])(?P<m>\d{1,2})(?P=s)"
+        r"(?:(?<![\d.])|(?<=\d:\d\d)|(?<=[A-Za-z]\.))(?P<d>\d{1,2})(?P<s>[-./])(?P<m>\d{1,2})(?P=s)"
         # "14-04-2017:17" is a two-digit year glued to a time, not the year 2017
+        # "HD03-04-06-5/40" is a product code: no further "-digit" after the year
         r"(?:(?P<y>\d{4})(?:(?=\d{1,2}:\d\d)|(?![\d.:]?\d))|(?P<yy>\d{2})(?![\d.]?\d))"
+        r"(?![-/](?!\d{1,2}:\d\d)\d)"
     ),
     re.compile(
         rf"(?<![\w])(?P<d>\d{{1,2}})(?:er|st|nd|rd|th)?\.?{_SEP}(?P<m>{_MONTH_ALT})\.?{_SEP}"
@@ -157,7 +159,8 @@ _SPACE_GROUPS = r"(?:[ \u00a0\u202f'’]\d{3})+"
 _NBSP_GROUPS = r"(?:[\u00a0\u202f'’]\d{3})+"
 _AMOUNT_TEMPLATE = (
     r"(?<![\d,])(?<!\d\.)(?P<neg>[-−–(])?\s?"
-    r"(?P<num>\d{{1,3}}(?:{groups}|{spaced})(?:[.,]\d{{1,2}})?|\d+(?:[.,]\d{{1,3}})?)"
+    r"(?P<num>\d{{1,3}}(?:{groups}|{spaced})(?:[.,]\d{{1,2}})?|\d+(?:[.,]\d{{1,3}})?"
+    r"|[.,]\d\d(?!\d))"  # OCR drops a leading zero: "CHANGE RM .40", "ROUNDING ,02"
     r"(?P<trail>-(?!\d)|\))?(?!(?!{codes})[\w%]|[.,]\d)"
 )
 # OCR and some printers glue the currency code to the amount ("100.00EUR", "22.70RM").

@@ -69,8 +69,12 @@ def _name_from(text: str, end: int, legal: int | None = None) -> str:
     return " ".join(name).strip(" ,;:-–")
 
 
+_REGISTRATION_TAIL = re.compile(r"\s*[(（][\w\s.:-]*\d[\w\s.:-]*[)）]?\s*$")  # "(519537-X)"
+_COMPANY_NO = re.compile(r"\s*[(（]\s*co\.?\s*(?:no|reg)", re.IGNORECASE)  # "(Co. No: 20154-T)"
+
+
 def clean_name(text: str) -> str:
-    text = re.sub(r"\s*[(（][\w\s.-]*\d[\w\s.-]*[)）]?\s*$", "", text)  # trailing "(519537-X)"
+    text = _REGISTRATION_TAIL.sub("", text)
     text = re.sub(r"(?<=[a-z])(SDN\s*BHD|SDNBHD)\b", r" \1", text, flags=re.IGNORECASE)
     text = re.sub(r"(?<=[A-Za-z])(GmbH)\b", r" \1", text)  # OCR glued "ACMEGmbH"
     return text.strip(" ,;:-–|*")
@@ -92,11 +96,15 @@ def is_label(text: str) -> bool:
 _PROMO = re.compile(r"(?i)for\s*shopping|shop\s*with|\.\s*c[o0]m\b|\.\s*net\b|\.\s*org\b")
 
 
+_CASH_AND_CARRY = re.compile(r"(?i)cash\s*(?:&|and)\s*carry")  # a shop's name, not a payment line
+
+
 def name_like(text: str) -> bool:
+    text = _REGISTRATION_TAIL.sub("", text)  # "99 SPEED MART S/D (519537-X)" is a name
     letters = sum(ch.isalpha() for ch in text)
     visible = sum(not ch.isspace() for ch in text)
     return (letters >= 3 and letters >= 0.6 * visible and any(ch.isupper() for ch in text)
-            and not _NOT_NAME.search(text) and not _PROMO.search(text)
+            and not _NOT_NAME.search(_CASH_AND_CARRY.sub("", text)) and not _PROMO.search(text)
             and not find_dates(text) and not is_label(text))
 
 
@@ -169,7 +177,8 @@ def vendor_candidates(layout: Layout, receipt: bool) -> list[Found]:
         former = _after_former(layout, block)
         matches = list(LEGAL.finditer(block.text))
         for match, after in zip(matches, [*matches[1:], None], strict=False):
-            if after is not None and after.start() - match.end() <= 8:
+            if after is not None and after.start() - match.end() <= 8 and not (
+                    _COMPANY_NO.match(block.text, match.end())):
                 continue  # "AEON CO. (M) BHD.": the name runs on to the next legal form
             name = clean_name(_name_from(block.text, match.end(), match.start()))
             if sum(ch.isalpha() for ch in LEGAL.sub("", name)) >= 2:  # not "1234 AB" (a postcode)
@@ -182,9 +191,15 @@ def vendor_candidates(layout: Layout, receipt: bool) -> list[Found]:
     first_rows = [b for b in layout.blocks if b.page == 1][:12]
     named = [b for b in first_rows if name_like(b.text) and not L.OWNER.search(b.text)][:3]
     for rank, block in enumerate(named):
+        if _address_line(block.text) or any(MONEY.search(o.text) for o in layout.rows[block.row]):
+            continue  # "G.23 Plaza Seri Setia" or an item row ("Green tea | 38,43"): not a name
         cands.append(_candidate(block, clean_name(block.text), (0.6 if receipt else 0.45)
                                 - 0.05 * rank))
     return cands
+
+
+def _address_line(text: str) -> bool:
+    return bool(STREET_WORD.search(text) and re.search(r"\d", text))
 
 
 _FORMER = re.compile(r"(?i)\b(?:formerly|previously|dahulu|ehemals|anciennement|voorheen)\b")

@@ -1,0 +1,62 @@
+"""Failure classes seen on real scanned receipts, rebuilt from generated text (no real file)."""
+
+import pytest
+
+from streams.extraction.normalize import find_amounts, find_dates
+from tests.streams.test_accuracy_rules import ITEMS, _receipt
+
+
+@pytest.mark.parametrize(("text", "amount"), [("CHANGE RM .40", "0.40"),
+                                              ("Rounding Adjustment RM ,02", "0.02"),
+                                              ("CHANGE RM | .40", "0.40")])
+def test_an_amount_whose_leading_zero_ocr_dropped(text, amount):
+    assert [v for *_, v in find_amounts(text)] == [amount]
+
+
+def test_a_number_after_an_abbreviation_is_not_an_amount():
+    assert find_amounts("No.40") == []
+
+
+@pytest.mark.parametrize(("text", "iso"), [("Datum:22/05/2023-12:30", "2023-05-22"),
+                                           ("Date.28/12/2017", "2017-12-28"),
+                                           ("19-09-1715:39 SH01ZJ03", "2017-09-19")])
+def test_dates_after_a_dot_or_before_a_dashed_time(text, iso):
+    assert [v for *_, v in find_dates(text)] == [iso]
+
+
+def test_a_dashed_product_code_is_not_a_date():
+    assert find_dates("HD03-04-06-5/40/160") == []
+
+
+def test_an_unlabelled_date_is_not_read_from_a_product_code_above_it():
+    data = _receipt(("TOILET BRUSH", "*S"), ("HD03-04-06-5/40/160", ""), ("9067860 1X2.70", "2.70"),
+                    ("TOTAL", "2.70"), ("19-09-17 15:39 SH01ZJ03", ""))
+    assert data["date"] == "2017-09-19"
+
+
+def test_the_rounded_amount_when_the_adjustment_lost_its_leading_zero():
+    data = _receipt(*ITEMS, ("Total Sales (Inclusive GST)", "RM 13.58"),
+                    ("Rounding Adjustment", "RM ,02"), ("Rounding", "RM 13.60"),
+                    ("CASH", "RM 14.00"), ("CHANGE", "RM .40"))
+    assert data["total"] == "13.60"
+
+
+def test_a_name_with_its_registration_number_on_the_same_line():
+    head = ("99 SPEED MART S/D (519537-X)", "LOT P.T. 2811, JALAN ANGSA", "41150 KLANG, SELANGOR")
+    data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)
+    assert data["vendor"] == "99 SPEED MART S/D"
+    assert data["vendor_address"].startswith("LOT P.T. 2811")
+
+
+def test_a_company_number_in_brackets_is_neither_name_nor_address():
+    head = ("Dion Realties Sdn Bhd (Co. No:20154-T)", "Menara Dion #02-03, Level 2,",
+            "27, Jalan Sultan Ismail,", "50250 Kuala Lumpur.")
+    data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)
+    assert data["vendor"] == "Dion Realties Sdn Bhd"
+    assert data["vendor_address"].startswith("Menara Dion #02-03")
+
+
+def test_cash_and_carry_is_a_shop_name_and_an_address_line_is_not():
+    head = ("FIVESTAR CASH&CARRY", "G.23 & G.22, Plaza Seri Setia", "No.1 Jalan SS 9/1, 47300 PJ")
+    data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)
+    assert data["vendor"] == "FIVESTAR CASH&CARRY"
