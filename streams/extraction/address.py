@@ -12,7 +12,7 @@ import re
 from streams.extraction import labels as L
 from streams.extraction.layout import Block, Layout, union
 from streams.extraction.normalize import find_dates
-from streams.extraction.parties import ADDRESS_WORD, LEGAL, MONEY
+from streams.extraction.parties import ADDRESS_WORD, MONEY
 from streams.extraction.rules import Found
 
 ADDRESS_STOP = L.rx(
@@ -77,8 +77,8 @@ def _address_below(layout: Layout, home: Block) -> Found | None:
         if len(other.text.split()) > MAX_ADDRESS_WORDS or other.row in layout.table_rows or any(
                 PRICE.search(b.text) for b in row):
             break  # running text or an item row, not an address block
-        if not lines and LEGAL.search(other.text) and not ADDRESS_WORD.search(other.text):
-            continue  # the name's second line ("CO. (M) SDN BHD"), not its address
+        if not lines and not ADDRESS_WORD.search(other.text):
+            continue  # the name's other lines ("CO. (M) SDN BHD", "TRADING"), not its address
         if not ADDRESS_SKIP.search(other.text) and not find_dates(other.text):
             lines.append(other)
     while lines and not ADDRESS_WORD.search(lines[0].text):

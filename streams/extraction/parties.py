@@ -140,8 +140,16 @@ COMPANY_IDS = L.rx("vat", "=btw", "=tva", "ust-id", "ustid", "=gst", "gstin", "=
 
 
 def _near_company_ids(layout: Layout, found: Found) -> bool:
-    """Whether tax/registration/bank ids follow within a few rows (a company-data block)."""
-    for row in layout.rows[found.row: found.row + 8]:
+    """Whether tax/registration/bank ids follow within a few rows of the name (or of its last
+    line, when it goes on under it: "TSH POWER HARDWARE" over "TRADING")."""
+    end = found.row
+    home = [b for b in layout.rows[found.row] if b.text.strip(" ,;:-") == found.value]
+    while home and end + 1 < len(layout.rows):
+        near = [b for b in layout.rows[end + 1] if b.page == found.page]
+        if len(near) != 1 or not _continues(near[0], home[0]):
+            break
+        end += 1
+    for row in layout.rows[found.row: end + 8]:
         for block in row:
             if block.page == found.page and COMPANY_IDS.search(block.text) and not (
                     L.VAT_EXCLUDE.search(block.text)):

@@ -60,3 +60,13 @@ def test_cash_and_carry_is_a_shop_name_and_an_address_line_is_not():
     head = ("FIVESTAR CASH&CARRY", "G.23 & G.22, Plaza Seri Setia", "No.1 Jalan SS 9/1, 47300 PJ")
     data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)
     assert data["vendor"] == "FIVESTAR CASH&CARRY"
+
+
+def test_a_name_on_two_lines_above_a_bare_registration_number_keeps_its_address():
+    head = ("TSH POWER HARDWARE", "TRADING", "002458685-T", "13-1, Jalan PJU 5/10,",
+            "Dataran Sunway, Kota Damansara,", "47810, Petaling Jaya, Selangor", "Tel: 012-3732096",
+            "TAX INVOICE", "GST Reg No: 000460664832")
+    data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head, name_lines=2)
+    assert data["vendor"].startswith("TSH POWER HARDWARE")
+    assert data["vendor_address"] == ("13-1, Jalan PJU 5/10, Dataran Sunway, Kota Damansara, "
+                                      "47810, Petaling Jaya, Selangor")
