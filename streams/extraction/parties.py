@@ -35,6 +35,7 @@ _NOT_NAME = L.rx(
     "quotation", "=cash", "=table", "cashier", "welcome", "thank", "=no", "=gst",
     "summary", "details", "=guest", "account", "=slip",
 )
+_TITLE = L.rx("=ticket", "kassabon", "kassenbon", "=beleg", "quittung")  # a receipt's title
 MONEY = re.compile(r"(?<![\d.,/-])\d{1,4}[.,]\d{2}(?![\d.,/-])")  # a price, not a postcode
 STREET_WORD = re.compile(
     r"\b(?:jalan|jln|lot|taman|tmn|kawasan|bandar|level|floor|block|plaza|lorong|"
@@ -199,8 +200,9 @@ def vendor_candidates(layout: Layout, receipt: bool) -> list[Found]:
     first_rows = [b for b in layout.blocks if b.page == 1][:12]
     named = [b for b in first_rows if name_like(b.text) and not L.OWNER.search(b.text)][:3]
     for rank, block in enumerate(named):
-        if _address_line(block.text) or any(MONEY.search(o.text) for o in layout.rows[block.row]):
-            continue  # "G.23 Plaza Seri Setia" or an item row ("Green tea | 38,43"): not a name
+        if _address_line(block.text) or _TITLE.search(block.text) or any(
+                MONEY.search(o.text) for o in layout.rows[block.row]):
+            continue  # "G.23 Plaza Seri Setia", "TICKET", an item ("Tea | 38,43"): not a name
         cands.append(_candidate(block, clean_name(block.text), (0.6 if receipt else 0.45)
                                 - 0.05 * rank))
     return cands
@@ -261,8 +263,8 @@ def _wrapped(layout: Layout, found: Found | None) -> Found | None:
         if not 0 <= edge.row + step < len(layout.rows):
             break
         near = [b for b in layout.rows[edge.row + step] if b.page == found.page]
-        if len(near) != 1 or not _continues(near[0], edge) or legal == bool(
-                LEGAL.search(near[0].text)):
+        if len(near) != 1 or not _continues(near[0], edge) or (
+                legal and LEGAL.search(near[0].text)):
             break
         edge = near[0]
         parts = [clean_name(edge.text), found.value][::-step]

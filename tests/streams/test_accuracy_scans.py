@@ -70,3 +70,16 @@ def test_a_name_on_two_lines_above_a_bare_registration_number_keeps_its_address(
     assert data["vendor"].startswith("TSH POWER HARDWARE")
     assert data["vendor_address"] == ("13-1, Jalan PJU 5/10, Dataran Sunway, Kota Damansara, "
                                       "47810, Petaling Jaya, Selangor")
+
+
+def test_a_receipt_title_is_not_the_shop_name():
+    head = ("LOTUS CAFE", "rue des Tanneurs 174", "75016 Paris", "Tel: 057-4498270", "TICKET")
+    data = _receipt(*ITEMS, ("TOTAL", "CHF 46,49"), ("TVA incluse 6%", "2,63"), head=head)
+    assert data["vendor"] == "LOTUS CAFE"
+
+
+def test_a_name_on_two_lines_without_a_legal_form_is_read_whole():
+    head = ("Silver", "Oak Hardware", "Dorpsstraat 23", "1012 AB Amsterdam")
+    data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head, name_lines=2)
+    assert data["vendor"] == "Silver Oak Hardware"
+    assert data["vendor_address"] == "Dorpsstraat 23, 1012 AB Amsterdam"
