@@ -37,6 +37,27 @@ export function staleNote(result, queuedParts, complete = true) {
   return complete ? waiting !== queuedParts : queuedParts > waiting;
 }
 
+// Pages of the file that are in no part. The split leaves out blank pages only (they separate
+// documents), so a reviewer is told where they went rather than left to count.
+export function pagesLeftOut(result) {
+  const covered = new Set();
+  for (const { page_range: range } of partsOf(result)) {
+    if (range) for (let n = range[0]; n <= range[1]; n += 1) covered.add(n);
+  }
+  const all = Array.from({ length: (result && result.pages) || 0 }, (_, i) => i + 1);
+  return all.filter((n) => !covered.has(n));
+}
+
+function leftOutNote(pages) {
+  if (!pages.length) return null;
+  const one = pages.length === 1;
+  const list = one ? `Page ${pages[0]} is` : `Pages ${pages.slice(0, -1).join(", ")} and ${pages.at(-1)} are`;
+  const note = el("p", { className: "muted" },
+    `${list} in no part: ${one ? "it is" : "they are"} blank, and a blank page separates two documents.`);
+  note.dataset.testid = "pages-left-out";
+  return note;
+}
+
 function reviewChip(review) {
   const state = (review && review.state) || "none";
   if (state === "pending") {
@@ -74,5 +95,5 @@ export function renderSplit(root, item, open) {
   const list = el("ol", { className: "doc-list parts" }, ...parts.map((part) => partButton(part, filename, open)));
   list.dataset.testid = "part-list";
   list.setAttribute("aria-label", `Parts of ${filename}`);
-  root.replaceChildren(head, intro, list);
+  root.replaceChildren(...[head, intro, list, leftOutNote(pagesLeftOut(result))].filter(Boolean));
 }

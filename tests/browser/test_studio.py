@@ -160,6 +160,9 @@ def test_a_split_document_opens_as_its_parts_and_the_queue_marks_the_open_one(
         expect(button.locator(".doc-meta")).to_contain_text(part["schema"])
         expect(button.locator(".doc-meta")).to_contain_text(part["status"])
         expect(button.locator(".doc-meta")).to_contain_text(re.compile(r"needs review: \w+"))
+    # The blank separator page is in no part, and the view says so instead of hiding it.
+    expect(view.get_by_test_id("pages-left-out")).to_have_text(
+        "Page 3 is in no part: it is blank, and a blank page separates two documents.")
     # Nothing to approve on the parent: no button, no field rows, and `a` sends nothing.
     expect(page.get_by_test_id("approve-button")).to_have_count(0)
     expect(view.locator("tr.field-row")).to_have_count(0)
