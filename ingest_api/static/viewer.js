@@ -75,13 +75,15 @@ function draw(withPages) {
   approve.dataset.testid = "approve-button";
   approve.addEventListener("click", () => approveCurrent());
   const copy = el("button", { type: "button" }, "Copy JSON");
-  copy.addEventListener("click", async () => current.hooks.announce(await copyText(json(current.result)) ? "JSON copied" : "Copy failed"));
+  copy.addEventListener("click", async () => say(current, await copyText(json(current.result)) ? "JSON copied" : "Copy failed"));
   const dj = el("button", { type: "button" }, "Download JSON");
   dj.dataset.testid = "download-json";
   dj.addEventListener("click", () => download(`${stem(item.filename, current.result)}.json`, json(current.result), "application/json"));
   const dc = el("button", { type: "button" }, "Download CSV");
   dc.addEventListener("click", () => download(`${stem(item.filename, current.result)}.csv`, toCsv(current.result), "text/csv"));
-  head.append(el("span", { className: "review-state" }), approve, copy, dj, dc);
+  const said = el("p", { className: "view-status", role: "status" });
+  said.dataset.testid = "view-status";
+  head.append(el("span", { className: "review-state" }), approve, copy, dj, dc, said);
   if (result.parent_id) { // a split part: back to what its file was split into
     const up = el("button", { type: "button", className: "small" }, el("span", { ariaHidden: "true" }, "← "), "All parts");
     up.dataset.testid = "parent-link";
@@ -107,6 +109,14 @@ function updateToolbar(head) {
   head.querySelector(".review-state").textContent = `version ${result.version} · review: ${(result.review || {}).state || "none"}`;
   head.querySelector("[data-testid=approve-button]").textContent = edits.size
     ? `Approve with ${edits.size} correction${edits.size > 1 ? "s" : ""}` : "Approve";
+}
+
+// What an action on the open document did, said beside its toolbar (where the click was); once
+// another document is open, in the studio's notice instead.
+function say(target, text) {
+  const line = view && view.item === target.item && view.root.querySelector(".view-status");
+  if (line) line.textContent = text;
+  else target.hooks.announce(text);
 }
 
 const json = (result) => `${JSON.stringify(result, null, 2)}\n`;
@@ -149,13 +159,13 @@ export async function approveCurrent() {
     target.edits.clear();
     target.errors = {};
     target.hooks.reviewed(target.item);
-    target.hooks.announce(`Approved: version ${result.version}, ${result.review.state}`);
+    say(target, `Approved: version ${result.version}, ${result.review.state}`);
   } catch (err) {
     if (err instanceof ApiError && err.status === 422) {
       target.errors = (err.fields || {});
-      target.hooks.announce(`Not saved: ${err.message}`);
+      say(target, `Not saved: ${err.message}`);
     } else {
-      target.hooks.announce(`Not saved (${err.code || "error"}): ${err.message}. Try again.`);
+      say(target, `Not saved (${err.code || "error"}): ${err.message}. Try again.`);
     }
   }
   if (view === target) draw(false);

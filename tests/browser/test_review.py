@@ -69,6 +69,9 @@ def test_correct_and_approve_from_the_queue(stack, page: Page, console_errors, t
     page.keyboard.press("Enter")
     page.keyboard.press("a")
     expect(date.get_by_role("alert")).to_contain_text("YYYY-MM-DD")  # the API's 422, by field
+    # ... and said beside the toolbar that was used, not in the upload form
+    expect(page.get_by_test_id("view-status")).to_contain_text("Not saved")
+    expect(page.locator("#announce")).not_to_contain_text("Not saved")
     date.focus()
     page.keyboard.press("e")
     date.get_by_test_id("field-value").fill("2026-03-14")
@@ -82,6 +85,7 @@ def test_correct_and_approve_from_the_queue(stack, page: Page, console_errors, t
     page.screenshot(path=str(artifacts / "review-edit.png"), full_page=True)
     page.keyboard.press("a")
     expect(page.locator(".review-state")).to_have_text("version 2 · review: corrected")
+    expect(page.get_by_test_id("view-status")).to_have_text("Approved: version 2, corrected")
     expect(total.get_by_test_id("field-value")).to_have_text("119.00")
     expect(queue.locator(f'button[data-doc-id="{doc_id}"]')).to_have_count(0)
     page.screenshot(path=str(artifacts / "review-approved.png"), full_page=True)
