@@ -96,10 +96,29 @@ export function renderFields(host, view) {
     host.append(el("div", { className: `checks${reviewed ? " past" : ""}`, role: "note" }, el("strong", {}, title),
       el("ul", {}, ...failed.map((c) => el("li", {}, `${c.rule}${c.detail ? ` — ${c.detail}` : ""}`)))));
   }
+  const split = splitDoubts(result, needs);
+  if (split.length) {
+    host.append(el("div", { className: "checks split-doubt", role: "note" },
+      el("strong", {}, "The split is unsure of this part:"), el("ul", {}, ...split.map((t) => el("li", {}, t)))));
+  }
   host.append(table);
   for (const [name, spec] of Object.entries(types)) {
     if (spec.type === "array") host.append(renderItems(name, spec, view));
   }
+}
+
+// A part cut from a `schema=auto` file waits for a person when its type or its page range is
+// uncertain ("schema", "page_range" in review.fields): no field row says so, so this does.
+function splitDoubts(result, needs) {
+  const c = result.classification || {};
+  const pct = (x) => `${Math.round((x || 0) * 100)}% sure`;
+  const out = [];
+  if (needs.has("schema")) out.push(`that it is a ${result.schema} (${pct(c.confidence)})`);
+  if (needs.has("page_range") && result.page_range) {
+    const [first, last] = result.page_range;
+    out.push(`that it is ${first === last ? `page ${first}` : `pages ${first}–${last}`} of the file, no more and no less (${pct(c.boundary_confidence)})`);
+  }
+  return out;
 }
 
 // On a phone each line item becomes a card; its cells show their column's name (CSS).
