@@ -143,13 +143,10 @@ COMPANY_IDS = L.rx("vat", "=btw", "=tva", "ust-id", "ustid", "=gst", "gstin", "=
 def _near_company_ids(layout: Layout, found: Found) -> bool:
     """Whether tax/registration/bank ids follow within a few rows of the name (or of its last
     line, when it goes on under it: "TSH POWER HARDWARE" over "TRADING")."""
-    end = found.row
-    home = [b for b in layout.rows[found.row] if b.text.strip(" ,;:-") == found.value]
-    while home and end + 1 < len(layout.rows):
-        near = [b for b in layout.rows[end + 1] if b.page == found.page]
-        if len(near) != 1 or not _continues(near[0], home[0]):
-            break
-        end += 1
+    edge, end = _home(layout, found), found.row
+    while edge is not None:
+        edge = _next_line(layout, edge, 1)
+        end = edge.row if edge is not None else end
     for row in layout.rows[found.row: end + 8]:
         for block in row:
             if block.page == found.page and COMPANY_IDS.search(block.text) and not (
@@ -253,26 +250,37 @@ def _wrapped(layout: Layout, found: Found | None) -> Found | None:
     """A name printed on two or three lines: "SUNRISE ELECTRICAL" over "TRADING SDN BHD"."""
     if found is None:
         return found
-    home = [b for b in layout.rows[found.row] if b.text.strip(" ,;:-") == found.value]
-    if not home:
+    home = _home(layout, found)
+    if home is None:
         return found
     legal = bool(LEGAL.search(found.value))
     step = -1 if legal else 1  # the legal form ends the name: look above it, else below
-    edge, last = home[0], found.row
+    edge, last = home, found.row
     for _ in range(2 if legal else 1):
-        if not 0 <= edge.row + step < len(layout.rows):
+        near = _next_line(layout, edge, step)
+        if near is None or (legal and LEGAL.search(near.text)):
             break
-        near = [b for b in layout.rows[edge.row + step] if b.page == found.page]
-        if len(near) != 1 or not _continues(near[0], edge) or (
-                legal and LEGAL.search(near[0].text)):
-            break
-        edge = near[0]
+        edge = near
         parts = [clean_name(edge.text), found.value][::-step]
         found.value = " ".join(parts)
         found.bbox = union([found.bbox, edge.bbox])
         last = max(last, edge.row)
     found.row = last  # the address starts under the last line
     return found
+
+
+def _home(layout: Layout, found: Found) -> Block | None:
+    """The block that holds the whole of `found`'s name, if one does."""
+    return next((b for b in layout.rows[found.row] if b.text.strip(" ,;:-") == found.value), None)
+
+
+def _next_line(layout: Layout, edge: Block, step: int) -> Block | None:
+    """The row `step` rows from `edge` when it is one block that goes on with the name."""
+    row = edge.row + step
+    if not 0 <= row < len(layout.rows):
+        return None
+    near = [b for b in layout.rows[row] if b.page == edge.page]
+    return near[0] if len(near) == 1 and _continues(near[0], edge) else None
 
 
 def _continues(line: Block, home: Block) -> bool:
