@@ -148,6 +148,8 @@ def _near_company_ids(layout: Layout, found: Found) -> bool:
         edge = _next_line(layout, edge, 1)
         end = edge.row if edge is not None else end
     for row in layout.rows[found.row: end + 8]:
+        if any(MONEY.search(b.text) for b in row):
+            continue  # "Total inclusive GST @6% | 12.40" is a tax line, not a tax id
         for block in row:
             if block.page == found.page and COMPANY_IDS.search(block.text) and not (
                     L.VAT_EXCLUDE.search(block.text)):
@@ -213,10 +215,12 @@ _FORMER = re.compile(r"(?i)\b(?:formerly|previously|dahulu|ehemals|anciennement|
 
 
 def _after_former(layout: Layout, block: Block) -> bool:
-    """Whether `block` holds, or follows, a "formerly known as" (its name is an old one)."""
+    """Whether `block` holds, or follows, a "formerly known as" (its name is an old one) or
+    an "Owned by:" on its own line (its name is the operator's, not the trading name)."""
     above = layout.rows[block.row - 1] if block.row else []
     return bool(_FORMER.search(block.text) or any(
-        _FORMER.search(b.text) for b in above if b.page == block.page))
+        _FORMER.search(b.text) or L.OWNER.search(b.text) and not name_like(L.OWNER.sub("", b.text))
+        for b in above if b.page == block.page))
 
 
 def _labelled_vendor(layout: Layout, block: Block, end: int) -> list[Found]:

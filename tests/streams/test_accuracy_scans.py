@@ -83,3 +83,26 @@ def test_a_name_on_two_lines_without_a_legal_form_is_read_whole():
     data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head, name_lines=2)
     assert data["vendor"] == "Silver Oak Hardware"
     assert data["vendor_address"] == "Dorpsstraat 23, 1012 AB Amsterdam"
+
+
+def test_the_operator_under_an_owned_by_line_is_not_the_shop_name():
+    head = ("SANYU STATIONERY SHOP", "NO. 31G&33G, JALAN SETIA INDAH X", "40170 SETIA ALAM",
+            "Tel: +603-33624137", "TAX INVOICE", "Owned By:", "SANYU SUPPLY SDN BHD (1135772-K)")
+    data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)
+    assert data["vendor"] == "SANYU STATIONERY SHOP"
+
+
+def test_an_item_above_a_gst_total_line_is_not_the_shop_name():
+    head = ("SANYU STATIONERY SHOP", "NO. 31G&33G, JALAN SETIA INDAH X", "40170 SETIA ALAM",
+            "GSTIDNo:001531760640", "CASH SALES COUNTER", "1.2005-0263 ARTLINE BOARD MARKER")
+    data = _receipt(("MARKER-BLACK", ""), ("1 X 3.70", "3.70"), ("2.2012-0029 ORDER CHIT", ""),
+                    ("3 X 2.90", "8.70"), ("Total SalesInclusive GST @6%", "12.40"),
+                    ("TOTAL", "12.40"), head=head)
+    assert data["vendor"] == "SANYU STATIONERY SHOP"
+
+
+def test_a_mobile_number_ends_the_address():
+    head = ("SANYU STATIONERY SHOP", "NO. 31G&33G, JALAN SETIA INDAH X", "40170 SETIA ALAM",
+            "Mobile/Whatsapps: +6012-9187937")
+    data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)
+    assert data["vendor_address"] == "NO. 31G&33G, JALAN SETIA INDAH X, 40170 SETIA ALAM"
