@@ -16,7 +16,8 @@ from streams.extraction.parties import ADDRESS_WORD, MONEY
 from streams.extraction.rules import Found
 
 ADDRESS_STOP = L.rx(
-    "=tel", "telephone", "phone", "=mobile", "=mob", "whatsapp", "=h/p", "handphone", "=fax", "=gst", "vat", "=btw", "=tva", "=ust", "email",
+    "=tel", "telephone", "phone", "=mobile", "=mob", "whatsapp", "=h/p", "handphone", "=fax",
+    "=gst", "vat", "=btw", "=tva", "=ust", "email",
     "e-mail", "www", "http", "@", "invoice", "receipt", "=tax", "=date", "cashier", "=kvk",
     "telefon", "=tél", "=beleg", "kassenbon", "=ticket", "kassabon", "factuur", "rechnung",
     "facture", "=bon",

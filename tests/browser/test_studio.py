@@ -179,7 +179,8 @@ def test_a_split_document_opens_as_its_parts_and_the_queue_marks_the_open_one(
     expect(view.locator(".toolbar h2")).to_have_text("scan.pdf · p. 4")
     # Its review is for its type, which no field row shows: the view says what to check.
     assert receipt["review"]["fields"] == ["schema"], receipt
-    expect(view.locator(".split-doubt")).to_contain_text(re.compile(r"that it is a receipt \(\d+% sure\)"))
+    doubt = re.compile(r"that it is a receipt \(\d+% sure\)")
+    expect(view.locator(".split-doubt")).to_contain_text(doubt)
     page.screenshot(path=str(artifacts / "split-part-doubt.png"))
     queue = page.get_by_test_id("review-queue")
     current = queue.locator(f'button[data-doc-id="{receipt["id"]}"]')
