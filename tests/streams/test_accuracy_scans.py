@@ -106,3 +106,9 @@ def test_a_mobile_number_ends_the_address():
             "Mobile/Whatsapps: +6012-9187937")
     data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)
     assert data["vendor_address"] == "NO. 31G&33G, JALAN SETIA INDAH X, 40170 SETIA ALAM"
+
+
+def test_a_sentence_above_a_company_name_is_not_the_first_half_of_it():
+    head = ("Note:AllPayment tobemade infavor of", "Oravel Stays Pvt. Ltd.", "Bank: HDFC")
+    data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head, name_lines=2)
+    assert data["vendor"] == "Oravel Stays Pvt. Ltd."
