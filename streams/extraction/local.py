@@ -19,11 +19,12 @@ from config.schemas import FieldSpec, SchemaDef
 from streams.document import Citation, Extraction, Page
 from streams.extraction import amounts, rules
 from streams.extraction.address import pick_vendor_address
+from streams.extraction.customer import pick_customer
 from streams.extraction.items import ItemRow, extract_items
 from streams.extraction.labels import rx
 from streams.extraction.layout import Layout, build_layout
 from streams.extraction.normalize import find_currencies
-from streams.extraction.parties import pick_customer, pick_vendor
+from streams.extraction.parties import pick_vendor
 from streams.extraction.rules import Found
 from streams.extraction.validate import validate
 

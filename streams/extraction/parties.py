@@ -1,4 +1,4 @@
-"""Who issued the document and to whom: vendor name, vendor address, customer.
+"""Who issued the document: the vendor's name (address.py has its address, customer.py the buyer).
 
 Vendor candidates, scored and the best kept:
 - a value after a seller label ("Sold by", "Fournisseur", "Titulaire du compte": the bank
@@ -170,7 +170,7 @@ def _above_registration(layout: Layout, found: Found) -> bool:
     return any(REGISTRATION.search(b.text) for row in rows for b in row if b.page == found.page)
 
 
-def _candidate(block: Block, name: str, score: float, start: int = 0) -> Found:
+def candidate(block: Block, name: str, score: float, start: int = 0) -> Found:
     return Found(value=name, page=block.page, bbox=block.span_bbox(start, start + len(name)),
                  score=score, row=block.row)
 
@@ -189,20 +189,23 @@ def vendor_candidates(layout: Layout, receipt: bool) -> list[Found]:
                     _COMPANY_NO.match(block.text, match.end())):
                 continue  # "AEON CO. (M) BHD.": the name runs on to the next legal form
             name = clean_name(_name_from(block.text, match.end(), match.start()))
+            above = _next_line(layout, block, -1) if name == clean_name(block.text) else None
+            if above is not None and sum(ch.isalpha() for ch in LEGAL.sub("", name)) < 2:
+                name = f"{clean_name(above.text)} {name}"  # "Nando's Chickenland" over "Sdn Bhd"
             if sum(ch.isalpha() for ch in LEGAL.sub("", name)) >= 2:  # not "1234 AB" (a postcode)
                 top = block.page == 1 and block.bbox[1] < 0.25
                 # the operator named in "owned by X Ltd" is not the trading name printed first,
                 # nor is the old name after "formerly known as"
                 behind = former or bool(owner and owner.start() < match.start())
                 score = 0.45 + 0.3 * top - (0.35 if behind else 0)
-                cands.append(_candidate(block, name, score, block.text.find(name)))
+                cands.append(candidate(block, name, score, block.text.find(name)))
     first_rows = [b for b in layout.blocks if b.page == 1][:12]
     named = [b for b in first_rows if name_like(b.text) and not L.OWNER.search(b.text)][:3]
     for rank, block in enumerate(named):
         if _address_line(block.text) or _TITLE.search(block.text) or any(
                 MONEY.search(o.text) for o in layout.rows[block.row]):
             continue  # "G.23 Plaza Seri Setia", "TICKET", an item ("Tea | 38,43"): not a name
-        cands.append(_candidate(block, clean_name(block.text), (0.6 if receipt else 0.45)
+        cands.append(candidate(block, clean_name(block.text), (0.6 if receipt else 0.45)
                                 - 0.05 * rank))
     return cands
 
@@ -226,11 +229,11 @@ def _after_former(layout: Layout, block: Block) -> bool:
 def _labelled_vendor(layout: Layout, block: Block, end: int) -> list[Found]:
     rest = block.text[end:].strip(" :.-")
     if name_like(rest):
-        return [_candidate(block, clean_name(rest), 0.8, block.text.find(rest))]
+        return [candidate(block, clean_name(rest), 0.8, block.text.find(rest))]
     for other in [*layout.right_of(block)[:1], *layout.below(block)]:
         priced = any(MONEY.search(b.text) for b in layout.rows[other.row])  # an item row
         if name_like(other.text) and not other.text.lstrip().startswith("(") and not priced:
-            return [_candidate(other, clean_name(other.text), 0.75)]
+            return [candidate(other, clean_name(other.text), 0.75)]
     return []
 
 
@@ -296,21 +299,3 @@ def _continues(line: Block, home: Block) -> bool:
     return (0.85 <= ratio <= 1.18 and overlap and name_like(line.text) and not sentence
             and not L.OWNER.search(line.text) and not ADDRESS_WORD.search(line.text))
 
-
-_FIELD_WORD = re.compile(r"^\W*(?:address|adresse|adres|anschrift|name|details)\b\W*",
-                         re.IGNORECASE)
-
-
-def pick_customer(layout: Layout) -> Found | None:
-    for block in layout.blocks:
-        match = L.CUSTOMER.search(block.text)
-        if not match or L.CUSTOMER_EXCLUDE.search(block.text[:match.end() + 12]):
-            continue
-        rest = _FIELD_WORD.sub("", block.text[match.end():]).strip(" :.-")
-        if name_like(rest):
-            return _candidate(block, clean_name(rest), 0.6, block.text.find(rest))
-        for other in layout.below(block, max_rows=2):
-            text = L.CUSTOMER.sub("", other.text).strip(" :.-")
-            if name_like(text):
-                return _candidate(other, clean_name(text), 0.55, other.text.find(text))
-    return None

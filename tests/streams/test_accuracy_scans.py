@@ -112,3 +112,12 @@ def test_a_sentence_above_a_company_name_is_not_the_first_half_of_it():
     head = ("Note:AllPayment tobemade infavor of", "Oravel Stays Pvt. Ltd.", "Bank: HDFC")
     data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head, name_lines=2)
     assert data["vendor"] == "Oravel Stays Pvt. Ltd."
+
+
+def test_a_legal_form_on_its_own_line_ends_the_name_above_it():
+    head = ("Nando's", "PERI-PERI CHICKEN", "Nando's Chickenland Malaysia", "Sdn Bhd",
+            "Unit G-13, Ground Floor, No.1", "Jln Kiara, Mont Kiara", "50480 Kuala Lumpur",
+            "Tel: 1300-88-6555")
+    data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)
+    assert data["vendor"] == "Nando's Chickenland Malaysia Sdn Bhd"
+    assert data["vendor_address"].startswith("Unit G-13")

@@ -1,0 +1,28 @@
+"""Who the document is for: the value at or under a customer label ("Bill to", "Kunde")."""
+
+from __future__ import annotations
+
+import re
+
+from streams.extraction import labels as L
+from streams.extraction.layout import Layout
+from streams.extraction.parties import candidate, clean_name, name_like
+from streams.extraction.rules import Found
+
+_FIELD_WORD = re.compile(r"^\W*(?:address|adresse|adres|anschrift|name|details)\b\W*",
+                         re.IGNORECASE)
+
+
+def pick_customer(layout: Layout) -> Found | None:
+    for block in layout.blocks:
+        match = L.CUSTOMER.search(block.text)
+        if not match or L.CUSTOMER_EXCLUDE.search(block.text[:match.end() + 12]):
+            continue
+        rest = _FIELD_WORD.sub("", block.text[match.end():]).strip(" :.-")
+        if name_like(rest):
+            return candidate(block, clean_name(rest), 0.6, block.text.find(rest))
+        for other in layout.below(block, max_rows=2):
+            text = L.CUSTOMER.sub("", other.text).strip(" :.-")
+            if name_like(text):
+                return candidate(other, clean_name(text), 0.55, other.text.find(text))
+    return None
