@@ -51,7 +51,8 @@ TOTAL = {
           "rounded total", "total after", "total sales incl", "jumlah", "invoice total",
           "total inclusive", "total including", "net payable", "totaal afgerond",
           "amount to pay", "total to be paid"),
-    2: rx("total", "tolal", "totaal", "summe", "gesamt", "totale", "nett total", "net total"),
+    2: rx("total", "tolal", "iuial", "tutal", "totaal", "summe", "gesamt", "totale", "nett total",
+          "net total"),
 }
 TOTAL_EXCLUDE = rx(
     "sub", "excl", "exkl", "exclusief", "hors", "netto", "before", "qty", "quantity", "item",

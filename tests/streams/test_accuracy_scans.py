@@ -121,3 +121,10 @@ def test_a_legal_form_on_its_own_line_ends_the_name_above_it():
     data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)
     assert data["vendor"] == "Nando's Chickenland Malaysia Sdn Bhd"
     assert data["vendor_address"].startswith("Unit G-13")
+
+
+def test_a_total_label_whose_t_and_o_ocr_read_as_i_and_u():
+    data = _receipt(("PRINGLES SOUR CREAM", "4.80"), ("SUBIUIAL", "4.80"), ("6% TAX", "0.24-"),
+                    ("SUBIUIAL.", "4.51"), ("RUUNDING ADJUSIMENIS", "0.01-"),
+                    ("IUIAL(GSIINLL)", "4.50"), ("LASH", "4.50"))
+    assert data["total"] == "4.50"
