@@ -185,16 +185,19 @@ def _decimal(num: str) -> Decimal | None:
     elif last_dot >= 0 or last_comma >= 0:
         sep = "." if last_dot >= 0 else ","
         head, _, tail = digits.rpartition(sep)
-        # one separator before exactly three digits is a thousands separator (1,234 / 1.234)
-        many = digits.count(sep) > 1
-        decimal_sep = None if many or (len(tail) == 3 and head not in ("0", "")) else sep
+        # one separator before exactly three digits is a thousands separator (1,234 / 1.234);
+        # several end in decimals when OCR read a comma as a dot ("2.215.20" is 2215.20)
+        if digits.count(sep) > 1:
+            decimal_sep = sep if len(tail) <= 2 else None
+        else:
+            decimal_sep = None if len(tail) == 3 and head not in ("0", "") else sep
     else:
         decimal_sep = None
-    thousands = {".", ","} - {decimal_sep}
-    for sep in thousands:
-        digits = digits.replace(sep, "")
     if decimal_sep:
-        digits = digits.replace(decimal_sep, ".")
+        whole, _, cents = digits.rpartition(decimal_sep)
+        digits = re.sub(r"[.,]", "", whole) + "." + cents
+    else:
+        digits = re.sub(r"[.,]", "", digits)
     if len(digits) > 16:  # no amount has so many digits (an id or a barcode); quantize would fail
         return None
     try:
