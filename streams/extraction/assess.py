@@ -18,6 +18,7 @@ from typing import Any
 from config.schemas import SchemaDef
 from streams.document import Citation, Extraction, Page
 from streams.extraction.calibration import (
+    ARITHMETIC,
     PLAUSIBILITY,
     confidence,
     features,
@@ -118,11 +119,14 @@ def assess(extraction: Extraction, pages: list[Page], schema: SchemaDef, *, thre
         kind = kind_of(name, spec)
         cited = extraction.citations.get(name)
         anchor = extraction.citations.get(name.removesuffix("_address")) or cited
-        x = features(seen, ocr_score(pages, cited), agree, bool(failed), kind, value,
+        read = ocr_score(pages, cited)
+        x = features(seen, read, agree, bool(failed), kind, value,
                      anchor[0].bbox[1] if anchor else None,
                      names_above(index, anchor[0]) if anchor else 0)
         seen.update(x)
-        conf[name] = confidence(kind, x, failed)
+        confirmed = any(c.ok and c.rule in ARITHMETIC for c in named)
+        scanned = read is not None and kind == "amount" and not confirmed
+        conf[name] = confidence(kind, x, failed, unconfirmed_scan=scanned)
     limit = schema.review_threshold if schema.review_threshold is not None else threshold
     review = gate(data, conf, checks, schema, limit)
     return extraction.model_copy(update={"confidence": conf, "checks": checks, "review": review,

@@ -146,6 +146,29 @@ def test_zero_total_on_a_paid_receipt_is_tendered_minus_change():
     assert _extract(layout, schema=RECEIPT, threshold=0.1).data["total"] == "22.70"
 
 
+def _scanned(layout) -> list:
+    """The pages of `layout` as if OCR had read them (every word with a recognition score)."""
+    pages = docgen.pages_of(docgen.make_pdf(layout))
+    return [p.model_copy(update={"source": "image", "words": [
+        w.model_copy(update={"score": 0.99}) for w in p.words]}) for p in pages]
+
+
+def test_a_scanned_total_that_no_check_confirms_goes_to_review():
+    # OCR misreads digits with high scores; only arithmetic can confirm a scanned amount
+    bare = [item for item in docgen.receipt() if not 200 <= item[1] <= 254 and item[1] < 282]
+    paid = [item for item in docgen.receipt() if not 200 <= item[1] <= 254]
+    confidence = {}
+    for name, pages in (("scan", _scanned(bare)), ("paid scan", _scanned(paid)),
+                        ("text", docgen.pages_of(docgen.make_pdf(bare)))):
+        out = assess(ground(extract_local(pages, RECEIPT), pages), pages, RECEIPT, today=TODAY,
+                     threshold=0.9)
+        assert out.data["total"] == "22.70", name
+        confidence[name] = out.confidence["total"]
+        assert ("total" in out.review.fields) == (name == "scan"), (name, confidence)
+    assert confidence["scan"] <= cal.UNCONFIRMED_SCAN_CAP < confidence["paid scan"]
+    assert confidence["text"] > cal.UNCONFIRMED_SCAN_CAP
+
+
 def test_schema_threshold_overrides_the_setting():
     strict = INVOICE.model_copy(update={"review_threshold": 1.0})
     out = _extract(docgen.invoice_en(), schema=strict, threshold=0.1)
