@@ -24,6 +24,11 @@ ADDRESS_STOP = L.rx(
     "iban", "=bic", "swift", "=hrb", "=abn", "=tin", "handelsregister", "registergericht",
 )
 MAX_ADDRESS_WORDS = 14
+# a street word (OCR glues "14StationStreet", "JALANBESAR") or a postcode: a place, not a name
+_PLACE = re.compile(r"(?<!\d)\d{4,6}(?!\d)|jalan|jln|taman|kawasan|bandar|level|floor|block|plaza|"
+                    r"lorong|persiaran|kampung|seksyen|street|road|avenue|lane|blvd|drive|suite|"
+                    r"unit|building|stra(?:ße|sse)|weg|platz|allee|gasse|rue|boulevard|chemin|"
+                    r"place|straat|laan|plein|gracht|kade|postbus|cedex", re.IGNORECASE)
 # a price ends an address block; "31,31A, Jalan ..." (house numbers) is not one
 PRICE = re.compile(MONEY.pattern + r"(?![A-Za-z]{1,2}[,\s])")
 # glued words, an e-mail, a care line or a bare phone number ("careline:1800881231")
@@ -72,6 +77,9 @@ def _address_below(layout: Layout, home: Block) -> Found | None:
         prev = other
         if _stop(other.text):
             skipped += 1
+            if len(lines) == 1 and len(lines[0].text.split()) <= 2 and not (
+                    _PLACE.search(lines[0].text)):
+                lines = []  # "Bentong-2" over a tax id: a branch's name, its address is lower
             if lines or skipped > 2:  # a tax-id line may sit between a shop's name and address
                 break
             continue

@@ -128,3 +128,10 @@ def test_a_total_label_whose_t_and_o_ocr_read_as_i_and_u():
                     ("SUBIUIAL.", "4.51"), ("RUUNDING ADJUSIMENIS", "0.01-"),
                     ("IUIAL(GSIINLL)", "4.50"), ("LASH", "4.50"))
     assert data["total"] == "4.50"
+
+
+def test_a_branch_name_over_a_tax_id_is_not_the_address():
+    head = ("TF Value-Mart Sdn Bhd (482123-U)", "Bentong-2", "GST Reg No 000184401920",
+            "Jalan Tras Batu 1", "28700 Bentong", "Pahang Darul Makmur.", "Tel: 09-2201388")
+    data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)
+    assert data["vendor_address"] == "Jalan Tras Batu 1, 28700 Bentong, Pahang Darul Makmur."
