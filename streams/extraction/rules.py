@@ -77,6 +77,7 @@ _ID_PREFIX = re.compile(
     r"^(?:[\s:#.№°\-]|\b(?:no|nr|n°|nº|num|number|nummer|numéro|numero)\b)*", re.IGNORECASE
 )
 _ID_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_/\-.]*[A-Za-z0-9]")
+_WORD_TAIL = re.compile(r"(?<=\d)-[A-Z][a-z]{3,}$")  # a capitalised word glued after the number
 
 
 def id_spans(text: str) -> Spans:
@@ -85,12 +86,12 @@ def id_spans(text: str) -> Spans:
     token = _ID_TOKEN.match(text, start)
     if not token:
         return []
-    value = token.group()
+    value = _WORD_TAIL.sub("", token.group())  # "2018-9249-Portal": a page title's word
     if not re.search(r"\d", value) or len(value) < 3 or find_dates(value):
         return []
     if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})*[.,]\d{2}", value):
         return []  # a money amount, not an id
-    return [(token.start(), token.end(), value)]
+    return [(token.start(), token.start() + len(value), value)]
 
 
 def _below_block(layout: Layout, block: Block, span: tuple[int, int]) -> Block | None:
@@ -258,9 +259,20 @@ def _iban_ok(text: str) -> bool:
     return int(digits) % 97 == 1
 
 
+# OCR reads B as 8 in the fixed letters of a VAT id: GB + 9 digits, NL + 9 digits + B + 2 digits
+_VAT_B_AS_8 = re.compile(
+    r"(?<![A-Z0-9])(?:G(?P<gb>8)(?=\d{9}(?!\d))|NL\d{9}(?P<nl>8)(?=\d\d(?!\d)))")
+
+
+def _b_for_8(match: re.Match[str]) -> str:
+    at = match.start("gb" if match.group("gb") else "nl") - match.start()
+    return match.group()[:at] + "B" + match.group()[at + 1:]
+
+
 def vat_spans(text: str) -> Spans:
     """EU-style VAT ids (country code + 8-13 characters, not an IBAN), else a long id."""
     out: Spans = []
+    text = _VAT_B_AS_8.sub(_b_for_8, text)  # same length: spans stay those of the page's text
     for match in _VAT_RE.finditer(text):
         value = match.group().strip(" .")
         if sum(ch.isdigit() for ch in value) >= 7 and not _iban_ok(value):

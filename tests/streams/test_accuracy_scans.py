@@ -3,6 +3,7 @@
 import pytest
 
 from streams.extraction.normalize import find_amounts, find_dates
+from streams.extraction.rules import id_spans, vat_spans
 from tests.streams.test_accuracy_rules import ITEMS, _receipt
 
 
@@ -135,3 +136,17 @@ def test_a_branch_name_over_a_tax_id_is_not_the_address():
             "Jalan Tras Batu 1", "28700 Bentong", "Pahang Darul Makmur.", "Tel: 09-2201388")
     data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)
     assert data["vendor_address"] == "Jalan Tras Batu 1, 28700 Bentong, Pahang Darul Makmur."
+
+
+@pytest.mark.parametrize(("text", "vat"), [("VAT: G8763077005", "GB763077005"),
+                                           ("BTW NL842015025801", "NL842015025B01"),
+                                           ("BTW NL815254295B01", "NL815254295B01")])
+def test_a_vat_id_whose_b_ocr_read_as_8(text, vat):
+    assert [v for *_, v in vat_spans(text)] == [vat]
+
+
+@pytest.mark.parametrize(("text", "number"), [("2018-9249-Portal", "2018-9249"),
+                                              ("RE2020-9872-Partal", "RE2020-9872"),
+                                              ("INV-2024-ABCD", "INV-2024-ABCD")])
+def test_a_word_glued_after_an_invoice_number_is_not_part_of_it(text, number):
+    assert [v for *_, v in id_spans(text)] == [number]
