@@ -296,6 +296,6 @@ def _continues(line: Block, home: Block) -> bool:
     overlap = min(line.bbox[2], home.bbox[2]) - max(line.bbox[0], home.bbox[0]) > 0
     words = line.text.split()
     sentence = ":" in line.text or words[-1].casefold() in _CONNECTORS  # "Payable in favor of"
-    return (0.85 <= ratio <= 1.18 and overlap and name_like(line.text) and not sentence
+    return (0.8 <= ratio <= 1.3 and overlap and name_like(line.text) and not sentence
             and not L.OWNER.search(line.text) and not ADDRESS_WORD.search(line.text))
 

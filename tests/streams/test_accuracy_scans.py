@@ -2,8 +2,11 @@
 
 import pytest
 
+from config.schemas import BUILTIN
+from streams.extraction.local import extract_local
 from streams.extraction.normalize import find_amounts, find_dates
 from streams.extraction.rules import id_spans, vat_spans
+from tests.streams import docgen
 from tests.streams.test_accuracy_rules import ITEMS, _receipt
 
 
@@ -150,3 +153,12 @@ def test_a_vat_id_whose_b_ocr_read_as_8(text, vat):
                                               ("INV-2024-ABCD", "INV-2024-ABCD")])
 def test_a_word_glued_after_an_invoice_number_is_not_part_of_it(text, number):
     assert [v for *_, v in id_spans(text)] == [number]
+
+
+def test_a_name_on_two_lines_whose_second_box_ocr_drew_taller():
+    # OCR boxes take in descenders ("Oak Trading" has a g, "Silver" none): heights differ
+    items = [(200, 60, "Silver", 11), (200, 76, "Oak Trading", 13.5),
+             (200, 94, "avenue Foch 74", 9), (200, 108, "69002 Lyon", 9),
+             (180, 140, "TOTAL", 9), (380, 140, "5.27", 9)]
+    pages = docgen.pages_of(docgen.make_pdf(items))
+    assert extract_local(pages, BUILTIN["receipt"]).data["vendor"] == "Silver Oak Trading"
