@@ -125,7 +125,7 @@ def assess(extraction: Extraction, pages: list[Page], schema: SchemaDef, *, thre
                      names_above(index, anchor[0]) if anchor else 0)
         seen.update(x)
         confirmed = any(c.ok and c.rule in ARITHMETIC for c in named)
-        scanned = read is not None and kind == "amount" and not confirmed
+        scanned = read is not None and spec.type == "amount" and not confirmed  # money only
         conf[name] = confidence(kind, x, failed, unconfirmed_scan=scanned)
     limit = schema.review_threshold if schema.review_threshold is not None else threshold
     review = gate(data, conf, checks, schema, limit)

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from config.schemas import INVOICE, RECEIPT
+from config.schemas import INVOICE, RECEIPT, FieldSpec, SchemaDef
 from stores.metrics import Metrics
 from streams.document import Extraction
 from streams.extraction import calibration as cal
@@ -167,6 +167,15 @@ def test_a_scanned_total_that_no_check_confirms_goes_to_review():
         assert ("total" in out.review.fields) == (name == "scan"), (name, confidence)
     assert confidence["scan"] <= cal.UNCONFIRMED_SCAN_CAP < confidence["paid scan"]
     assert confidence["text"] > cal.UNCONFIRMED_SCAN_CAP
+
+
+def test_the_unconfirmed_scan_cap_is_for_money_not_for_every_number():
+    pages = _scanned([(50, 60, "Seats: 42", 11), (50, 80, "Fee: 42.00", 11)])
+    fields = {"seats": FieldSpec(type="integer"), "fee": FieldSpec(type="amount")}
+    schema = SchemaDef(name="booking", fields=fields)
+    answer = Extraction(data={"seats": 42, "fee": "42.00"}, provider="groq", model="m")
+    out = assess(ground(answer, pages), pages, schema, today=TODAY, threshold=0.1)
+    assert out.confidence["fee"] <= cal.UNCONFIRMED_SCAN_CAP < out.confidence["seats"]
 
 
 def test_schema_threshold_overrides_the_setting():
