@@ -58,7 +58,7 @@ _DATE_PATTERNS = [
     ),
     re.compile(
         rf"(?<![\w])(?P<d>\d{{1,2}})(?:er|st|nd|rd|th)?\.?{_SEP}(?P<m>{_MONTH_ALT})\.?{_SEP}"
-        r"(?:(?P<y>\d{4})(?:(?=\d{1,2}:\d\d)|(?![.,]?\d))|(?P<yy>\d{2})(?![.,]?\d))",
+        r"(?:(?P<y>\d{4})(?:(?=\d{1,4}:\d)|(?![.,]?\d))|(?P<yy>\d{2})(?![.,]?\d))",
         re.IGNORECASE,
     ),
     re.compile(
@@ -78,8 +78,13 @@ _DATE_DIGITS_GLUED = re.compile(
 # ... or misreads one letter of a month name ("26 N0y 2023"): day, a near-month word, year.
 _DATE_NEAR_MONTH = re.compile(
     r"(?<![\w])(?P<d>\d{1,2})[\s.\-/]*(?P<m>[^\W\d_][\w|!]{2,3})\.?[\s,.\-/]*"
-    r"(?P<y>(?:19|20)\d\d)(?:(?=\d{1,2}:\d\d)|(?![.,]?\d))"
+    r"(?P<y>(?:19|20)\d\d)(?:(?=\d{1,4}:\d)|(?![.,]?\d))"
 )
+
+
+# ... or dropped the separators of a day-first date ("27032018"): a plausible one only, tried last.
+_DATE_COMPACT = re.compile(
+    r"(?<![\w.,:/-])(?P<d>[0-3]\d)(?P<m>[01]\d)(?P<y>20[0-4]\d)(?![\w.,:/-])")
 
 
 def _near_month(word: str) -> int | None:
@@ -125,7 +130,8 @@ def find_dates(text: str, month_first: bool = False) -> list[tuple[int, int, str
     Numeric dates are read day-first unless `month_first` (or unless impossible).
     """
     found: list[tuple[int, int, str]] = []
-    for pattern in (*_DATE_PATTERNS, _DATE_TIME_GLUED, _DATE_DIGITS_GLUED, _DATE_NEAR_MONTH):
+    for pattern in (*_DATE_PATTERNS, _DATE_TIME_GLUED, _DATE_DIGITS_GLUED, _DATE_NEAR_MONTH,
+                    _DATE_COMPACT):
         for match in pattern.finditer(text):
             iso = _from_match(match, month_first)
             start, end = match.span()

@@ -28,6 +28,18 @@ def test_dates_after_a_dot_or_before_a_dashed_time(text, iso):
     assert [v for *_, v in find_dates(text)] == [iso]
 
 
+@pytest.mark.parametrize(("text", "iso"), [("27032018 | No:CS-20243", "2018-03-27"),
+                                           ("19Mar201818:2", "2018-03-19"),
+                                           ("25/Fe0/20170743:54", "2017-02-25")])
+def test_dates_whose_separators_or_time_ocr_garbled(text, iso):
+    assert [v for *_, v in find_dates(text)] == [iso]
+
+
+@pytest.mark.parametrize("text", ["Tel 20180327", "No 12345678", "INV27032018", "27032018.50"])
+def test_eight_digits_that_are_no_day_first_date(text):
+    assert find_dates(text) == []
+
+
 def test_a_dashed_product_code_is_not_a_date():
     assert find_dates("HD03-04-06-5/40/160") == []
 
