@@ -76,6 +76,7 @@ _COMPANY_NO = re.compile(r"\s*[(（]\s*co\.?\s*(?:no|reg)", re.IGNORECASE)  # "(
 
 def clean_name(text: str) -> str:
     text = _REGISTRATION_TAIL.sub("", text)
+    text = re.sub(r"(?<=[A-Za-z])0(?=[A-Za-z.])|(?<!\w)0(?=[A-Za-z]{2})", "O", text)  # "AEON C0."
     text = re.sub(r"(?<=[a-z])(SDN\s*BHD|SDNBHD)\b", r" \1", text, flags=re.IGNORECASE)
     text = re.sub(r"(?<=[A-Za-z])(GmbH)\b", r" \1", text)  # OCR glued "ACMEGmbH"
     return text.strip(" ,;:-–|*")

@@ -5,6 +5,7 @@ import pytest
 from config.schemas import BUILTIN
 from streams.extraction.local import extract_local
 from streams.extraction.normalize import find_amounts, find_dates
+from streams.extraction.parties import clean_name
 from streams.extraction.rules import id_spans, vat_spans
 from tests.streams import docgen
 from tests.streams.test_accuracy_rules import ITEMS, _receipt
@@ -174,3 +175,11 @@ def test_a_name_on_two_lines_whose_second_box_ocr_drew_taller():
              (180, 140, "TOTAL", 9), (380, 140, "5.27", 9)]
     pages = docgen.pages_of(docgen.make_pdf(items))
     assert extract_local(pages, BUILTIN["receipt"]).data["vendor"] == "Silver Oak Trading"
+
+
+@pytest.mark.parametrize(("text", "name"), [("AEON C0. (M) BHD", "AEON CO. (M) BHD"),
+                                            ("Silver 0ak Trading", "Silver Oak Trading"),
+                                            ("7-ELEVEN MALAYSIA", "7-ELEVEN MALAYSIA"),
+                                            ("KEDAI 101 SDN BHD", "KEDAI 101 SDN BHD")])
+def test_a_zero_ocr_read_inside_a_name_is_an_o(text, name):
+    assert clean_name(text) == name
