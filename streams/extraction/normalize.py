@@ -82,9 +82,10 @@ _DATE_NEAR_MONTH = re.compile(
 )
 
 
-# ... or dropped the separators of a day-first date ("27032018"): a plausible one only, tried last.
-_DATE_COMPACT = re.compile(
-    r"(?<![\w.,:/-])(?P<d>[0-3]\d)(?P<m>[01]\d)(?P<y>20[0-4]\d)(?![\w.,:/-])")
+# ... or dropped separators of a day-first date ("27032018", "27.032018", "Date:10032018 6:41"):
+# a plausible one only, tried last.
+_DATE_COMPACT = re.compile(r"(?<![\w.,/-])(?P<d>[0-3]\d)[./-]?(?P<m>[01]\d)[./-]?(?P<y>20[0-4]\d)"
+                           r"(?:(?=\d{1,4}:\d)|(?![\w.,:/-]))")
 
 
 def _near_month(word: str) -> int | None:

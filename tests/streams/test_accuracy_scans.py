@@ -30,13 +30,16 @@ def test_dates_after_a_dot_or_before_a_dashed_time(text, iso):
 
 
 @pytest.mark.parametrize(("text", "iso"), [("27032018 | No:CS-20243", "2018-03-27"),
+                                           ("27.032018 | No.CS-20242", "2018-03-27"),
+                                           ("De:10032018641:08", "2018-03-10"),
                                            ("19Mar201818:2", "2018-03-19"),
                                            ("25/Fe0/20170743:54", "2017-02-25")])
 def test_dates_whose_separators_or_time_ocr_garbled(text, iso):
     assert [v for *_, v in find_dates(text)] == [iso]
 
 
-@pytest.mark.parametrize("text", ["Tel 20180327", "No 12345678", "INV27032018", "27032018.50"])
+@pytest.mark.parametrize("text", ["Tel 20180327", "No 12345678", "INV27032018", "27032018.50",
+                                  "Total 12.03 2018"])
 def test_eight_digits_that_are_no_day_first_date(text):
     assert find_dates(text) == []
 
