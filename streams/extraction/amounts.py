@@ -44,8 +44,9 @@ def total_spans(text: str) -> list:
 
 
 def _total_excluded(label: str) -> bool:
+    # "GST 6% included in total": the total word is the tax line's own, not a total label
     if L.TOTAL_EXCLUDE.search(label) or L.TAX_INCLUDED_LINE.search(label) and not (
-            L.TOTAL_WORDS.search(label)):
+            L.TOTAL_WORDS.search(L.TAX_INCLUDED_LINE.sub(" ", label))):
         return True
     return bool(L.TAX_WORDS.search(label)) and not L.TAX_INCLUDED.search(label)
 

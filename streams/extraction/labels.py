@@ -68,7 +68,7 @@ TAX_INCLUDED_LINE = rx(
     "incl. vat", "incl. tax", "incl. gst", "incl. btw", "inkl. mwst", "inkl. ust", "enth. mwst",
     "darin mwst", "dont tva", "tva incluse", "waarvan btw", "vat included", "tax included",
     "gst included", "btw inbegrepen", "included vat", "included tax", "includes vat",
-    "includes gst", "mwst enthalten",
+    "includes gst", "mwst enthalten", "included in total", "incl. in total",
 )
 TOTAL_WORDS = rx("total", "totaal", "summe", "gesamt", "jumlah", "amount", "betrag", "bedrag",
                  "payable", "à payer", "a payer", "zu zahlen", "te betalen")

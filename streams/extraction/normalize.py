@@ -171,7 +171,7 @@ _AMOUNT_TEMPLATE = (
     r"(?P<trail>-(?!\d)|\))?(?!(?!{codes})[\w%]|[.,]\d)"
 )
 # OCR and some printers glue the currency code to the amount ("100.00EUR", "22.70RM").
-_GLUED_CODE = r"(?:EUR|USD|GBP|CHF|INR|MYR|SGD|AUD|CAD|JPY|RM|Rs)(?![A-Za-z])"
+_GLUED_CODE = r"(?:EUR|USD|GBP|CHF|INR|MYR|SGD|AUD|CAD|JPY|R[MNH]|Rs)(?![A-Za-z])"  # RM read RN
 _AMOUNT_RE = re.compile(_AMOUNT_TEMPLATE.format(groups=_GROUPS, spaced=_NBSP_GROUPS,
                                                codes=_GLUED_CODE))
 _AMOUNT_SPACED_RE = re.compile(_AMOUNT_TEMPLATE.format(groups=_GROUPS, spaced=_SPACE_GROUPS,

@@ -186,3 +186,14 @@ def test_a_name_on_two_lines_whose_second_box_ocr_drew_taller():
                                             ("KEDAI 101 SDN BHD", "KEDAI 101 SDN BHD")])
 def test_a_zero_ocr_read_inside_a_name_is_an_o(text, name):
     assert clean_name(text) == name
+
+
+def test_a_tax_line_that_says_included_in_total_is_not_the_total():
+    data = _receipt(*ITEMS, ("TotalIncl.GST6%", "RM_34.80"), ("CASH", "RM100.00"),
+                    ("CHANGE", "RM65.20"), ("GST @6%included in total", "RM1.97"))
+    assert data["total"] == "34.80"
+
+
+@pytest.mark.parametrize("text", ["5.00RN", "5.00RH"])
+def test_an_amount_glued_to_rm_that_ocr_read_as_rn_or_rh(text):
+    assert [v for *_, v in find_amounts(text)] == ["5.00"]
