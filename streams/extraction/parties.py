@@ -57,6 +57,8 @@ def _name_from(text: str, end: int, legal: int | None = None) -> str:
     legal_words = len(text[legal:end].split()) if legal is not None else 0
     for index, word in enumerate(reversed(words)):
         bare = word.strip(",;")
+        if re.search(r"\d:\d", word) or find_dates(word):
+            continue  # a date or time OCR put on the name's line
         if word.endswith(":") or len(name) >= 7:
             break
         capital = bare[:1].isupper() or bare[:1].isdigit() or any(ch.isupper() for ch in bare)

@@ -197,3 +197,17 @@ def test_a_tax_line_that_says_included_in_total_is_not_the_total():
 @pytest.mark.parametrize("text", ["5.00RN", "5.00RH"])
 def test_an_amount_glued_to_rm_that_ocr_read_as_rn_or_rh(text):
     assert [v for *_, v in find_amounts(text)] == ["5.00"]
+
+
+def test_a_date_ocr_put_inside_the_name_line_is_not_part_of_the_name():
+    head = ("UNIHAKKA INTERNATIONAL 19Mar2018 18:26 SDN BHD", "(867388-U)",
+            "12, JALAN TAMPOI 7/4, KAWASAN PERINDUSTRIAN TAMPOI", "81200 JOHOR BAHRU, JOHOR")
+    data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)
+    assert data["vendor"] == "UNIHAKKA INTERNATIONAL SDN BHD"
+
+
+def test_a_phone_number_whose_label_ocr_garbled_ends_the_address():
+    head = ("AMANO MALAYSIA SDN BHD", "JALAN PERMAS UTARA 1,", "PERMAS JAYA 81750 MASAI JOHOR",
+            "Te:0111-0550000")
+    data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)
+    assert data["vendor_address"] == "JALAN PERMAS UTARA 1, PERMAS JAYA 81750 MASAI JOHOR"
