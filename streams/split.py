@@ -52,7 +52,9 @@ def needs_review(review: Review, classification: Classification | None,
         return review
     state = review.state if review.state != "none" else "pending"
     return review.model_copy(update={"required": True, "state": state,
-                                     "fields": [*weak, *review.fields]})
+                                     "fields": [*weak, *review.fields],
+                                     "reasons": dict.fromkeys(weak, "split_unsure")
+                                     | review.reasons})
 
 
 def child_pages(pages: list[Page], part: PagePart) -> list[Page]:

@@ -137,6 +137,11 @@ class Review(BaseModel):
     state: Literal["none", "pending", "approved", "corrected"] = "none"
     fields: list[str] = Field(default_factory=list, description="fields that need a look")
     threshold: float = Field(default=0.9, description="confidence below this needs review")
+    reasons: dict[str, str] = Field(
+        default_factory=dict,
+        description="why each of `fields` needs a look: check_failed (a check naming it failed), "
+                    "unconfirmed_scan (an amount read by OCR that no arithmetic check confirms), "
+                    "low_confidence, or for a split part's schema and page_range, split_unsure")
 
 
 # Results whose `data` is null: a split parent, and a part no schema fits (never extracted).

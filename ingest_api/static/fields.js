@@ -25,6 +25,13 @@ export function parseValue(text, type) {
   return t;
 }
 
+// Why a field waits for a person (review.reasons); a failed check says so in its own flag.
+const WHY = {
+  unconfirmed_scan: () => "read from a scan; no sum on the page confirms it",
+  low_confidence: (t) => `confidence below ${t}`,
+  split_unsure: () => "the split is unsure",
+};
+
 // `view`: {result, schema, edits: Map, editing, errors, onPick, onChange}
 export function renderFields(host, view) {
   const { result, schema } = view;
@@ -68,7 +75,15 @@ export function renderFields(host, view) {
     badge.dataset.testid = "field-confidence";
     badge.title = conf == null ? "no confidence" : `confidence ${conf.toFixed(2)} (review below ${threshold})`;
     const flags = el("td");
-    if (needs.has(name)) flags.append(el("span", { className: "flag review" }, "needs review"));
+    if (needs.has(name)) {
+      const why = WHY[((result.review || {}).reasons || {})[name]];
+      const flag = el("span", { className: "flag review" }, "needs review");
+      flags.append(flag);
+      if (why) {
+        flag.title = why(threshold);
+        flags.append(el("span", { className: "flag-why" }, why(threshold)));
+      }
+    }
     for (const check of reviewed ? [] : failed.filter((c) => (c.fields || []).includes(name))) {
       flags.append(el("span", { className: "flag check", title: `${check.rule}: ${check.detail || ""}` }, "check failed"));
     }

@@ -24,6 +24,7 @@ from streams.extraction.calibration import (
     features,
     kind_of,
     llm_prior,
+    probability,
     shape,
 )
 from streams.extraction.checks import run_checks
@@ -78,12 +79,21 @@ def names_above(index: Index, citation: Citation) -> int:
 
 
 def gate(data: dict[str, Any], conf: dict[str, float], checks: list[Check], schema: SchemaDef,
-         threshold: float) -> Review:
+         threshold: float, unconfirmed: frozenset[str] = frozenset()) -> Review:
+    """The fields a person must look at, and why; `unconfirmed`: amounts read by OCR that no
+    arithmetic check confirms (capped below the default threshold)."""
     failed = {f for c in checks if not c.ok for f in c.fields}
-    fields = [name for name in schema.fields if _has_value(data.get(name)) and (
-        conf.get(name, 0.0) < threshold or name in failed)]
+    reasons = {}
+    for name in schema.fields:
+        if not _has_value(data.get(name)):
+            continue
+        if name in failed:
+            reasons[name] = "check_failed"
+        elif conf.get(name, 0.0) < threshold:
+            reasons[name] = "unconfirmed_scan" if name in unconfirmed else "low_confidence"
+    fields = list(reasons)
     return Review(required=bool(fields), state="pending" if fields else "none", fields=fields,
-                  threshold=threshold)
+                  threshold=threshold, reasons=reasons)
 
 
 def assess(extraction: Extraction, pages: list[Page], schema: SchemaDef, *, threshold: float,
@@ -102,6 +112,7 @@ def assess(extraction: Extraction, pages: list[Page], schema: SchemaDef, *, thre
     elif local is None:
         local = extract_local(pages, schema)
     conf = dict(extraction.confidence)
+    unconfirmed: set[str] = set()
     evidence = {name: dict(e) for name, e in extraction.evidence.items()}
     for name, spec in schema.fields.items():
         value = data.get(name)
@@ -127,7 +138,9 @@ def assess(extraction: Extraction, pages: list[Page], schema: SchemaDef, *, thre
         confirmed = any(c.ok and c.rule in ARITHMETIC for c in named)
         scanned = read is not None and spec.type == "amount" and not confirmed  # money only
         conf[name] = confidence(kind, x, failed, unconfirmed_scan=scanned)
+        if scanned and not failed and probability(kind, x) > conf[name]:
+            unconfirmed.add(name)  # the cap, not the evidence, put it below the threshold
     limit = schema.review_threshold if schema.review_threshold is not None else threshold
-    review = gate(data, conf, checks, schema, limit)
+    review = gate(data, conf, checks, schema, limit, frozenset(unconfirmed))
     return extraction.model_copy(update={"confidence": conf, "checks": checks, "review": review,
                                          "evidence": evidence})

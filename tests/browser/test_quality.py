@@ -1,4 +1,5 @@
-"""A phone-width scanned receipt, accessibility (axe-core), an error file, and /docs offline."""
+"""A phone-width scanned receipt, accessibility (axe-core), why a field needs review, an error
+file, and /docs offline."""
 
 from __future__ import annotations
 
@@ -51,6 +52,23 @@ def test_receipt_on_a_phone_is_accessible(stack, browser: Browser, tmp_path, art
     assert serious(page) == []  # the document view, fields and boxes included
     assert errors == []
     context.close()
+
+
+def test_a_scanned_total_no_sum_confirms_says_why_it_needs_review(stack, page: Page, tmp_path,
+                                                                  artifacts):
+    # sroie_train_009 prints its total with no subtotal, tax or cash/change to check it against
+    receipt = fresh_copy(SAMPLES / "receipts" / "sroie_train_009.jpg", tmp_path)
+    open_studio(page, stack.base)
+    page.get_by_test_id("schema-select").select_option("receipt")
+    page.get_by_test_id("upload-input").set_input_files(str(receipt))
+    page.get_by_role("button", name="Upload", exact=True).click()
+    wait_all(page, 1)
+    page.get_by_test_id("doc-item").get_by_role("button").click()
+    total = page.locator("[data-testid=field-row][data-field=total]")
+    expect(total).to_contain_text("needs review")
+    expect(total.locator(".flag-why")).to_have_text(
+        "read from a scan; no sum on the page confirms it")
+    page.screenshot(path=str(artifacts / "review-why.png"), full_page=True)
 
 
 def test_error_file_is_shown_clearly(stack, page: Page, tmp_path, artifacts):

@@ -89,6 +89,8 @@ def test_gate_lists_low_confidence_and_failed_check_fields_but_not_nulls():
     review = gate(data, conf, [failed], INVOICE, 0.9)
     assert review.required and review.state == "pending" and review.threshold == 0.9
     assert review.fields == ["vendor", "subtotal", "tax", "total"]  # schema order, no date
+    assert review.reasons == {"vendor": "low_confidence", "subtotal": "check_failed",
+                              "tax": "check_failed", "total": "check_failed"}
     clean = gate(data, conf | {"vendor": 0.95}, [], INVOICE, 0.9)
     assert not clean.required and clean.state == "none" and clean.fields == []
 
@@ -165,6 +167,7 @@ def test_a_scanned_total_that_no_check_confirms_goes_to_review():
         assert out.data["total"] == "22.70", name
         confidence[name] = out.confidence["total"]
         assert ("total" in out.review.fields) == (name == "scan"), (name, confidence)
+        assert out.review.reasons.get("total") == ("unconfirmed_scan" if name == "scan" else None)
     assert confidence["scan"] <= cal.UNCONFIRMED_SCAN_CAP < confidence["paid scan"]
     assert confidence["text"] > cal.UNCONFIRMED_SCAN_CAP
 

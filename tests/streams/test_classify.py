@@ -87,6 +87,7 @@ def test_uncertain_split_needs_review(conf, bounds, fields):
                           0.9)
     assert review.required == bool(fields) and review.fields == fields
     assert review.state == ("pending" if fields else "none")
+    assert review.reasons == dict.fromkeys(fields, "split_unsure")
 
 
 def test_split_scoring_counts_exact_ranges_and_types():
