@@ -33,10 +33,11 @@ _PLACE = re.compile(r"(?<!\d)\d{4,6}(?!\d)|jalan|jln|taman|kawasan|bandar|level|
 PRICE = re.compile(MONEY.pattern + r"(?![A-Za-z]{1,2}[,\s])")
 # glued words, an e-mail, a care line or a bare phone number ("careline:1800881231")
 _GLUED_STOP = re.compile(r"invoice|receipt|cashier|tel[:.]|gst\s*(?:id|reg|no)|@|(?<!\d)\d{8,}|"
-                         r"(?<![\d-])\d{2,4}-\d{6,8}(?!\d)|care\s*line|hot\s*line", re.IGNORECASE)
+                         r"(?<![\d-])\d{2,4}-\d{3,4}-?\d{4}(?!\d)|care\s*line|hot\s*line",
+                         re.IGNORECASE)
 ADDRESS_SKIP = re.compile(
-    r"^\W*[(（][^)）]*[)）]\W*$|co[mn]pany\s*(?:reg|no)|co[.\s-]*reg|reg(?:istration)?\s*no|formerly|"
-    r"licensee",
+    r"^\W*[(（][^)）]*[)）]\W*$|^\W*\d{5,8}-?[A-Z]\W*$|co[mn]pany\s*(?:reg|no)|co[.\s-]*reg|"
+    r"reg(?:istration)?\s*no|formerly|licensee",
     re.IGNORECASE,
 )
 

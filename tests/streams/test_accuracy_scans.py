@@ -211,3 +211,10 @@ def test_a_phone_number_whose_label_ocr_garbled_ends_the_address():
             "Te:0111-0550000")
     data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)
     assert data["vendor_address"] == "JALAN PERMAS UTARA 1, PERMAS JAYA 81750 MASAI JOHOR"
+
+
+def test_a_bare_registration_number_and_a_two_dash_phone_are_not_the_address():
+    head = ("AIK HUAT HARDWARE ENTERPRISE", "822737-X", "NO.17-G, JALAN SETIA INDAH",
+            "SEKSYEN U13, 40170 SHAH ALAM", "Te:0111-588-0000")
+    data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)
+    assert data["vendor_address"] == "NO.17-G, JALAN SETIA INDAH, SEKSYEN U13, 40170 SHAH ALAM"
