@@ -75,7 +75,7 @@ TOTAL_WORDS = rx("total", "totaal", "summe", "gesamt", "jumlah", "amount", "betr
 ROUNDING = rx("rounding", "round off", "round adj", "rundung", "arrondi", "afronding",
               "pembundaran")
 TENDERED = rx("cash tendered", "tendered", "=cash", "=tunai", "=bar", "gegeben", "espèces",
-              "especes", "contant", "=received")
+              "especes", "contant", "=received", "paid amount", "amount paid")
 CHANGE = rx("change", "=baki", "rückgeld", "=zurück", "=rendu", "monnaie rendue", "wisselgeld",
             "=terug", "kembalian")
 

@@ -218,3 +218,10 @@ def test_a_bare_registration_number_and_a_two_dash_phone_are_not_the_address():
             "SEKSYEN U13, 40170 SHAH ALAM", "Te:0111-588-0000")
     data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)
     assert data["vendor_address"] == "NO.17-G, JALAN SETIA INDAH, SEKSYEN U13, 40170 SHAH ALAM"
+
+
+def test_paid_amount_minus_change_is_the_total_when_the_payable_label_is_garbled():
+    data = _receipt(("A4 PAPER 80gsm", "7.42"), ("Total Incl GST @6%:", "7.42"),
+                    ("Roundng Adjustment:", "(0.01)"), ("Tol Ant Puyable:", "7.40"),
+                    ("Paid Amount:", "10.00"), ("Change:", "2.60"))
+    assert data["total"] == "7.40"
