@@ -12,7 +12,7 @@ import re
 from streams.extraction import labels as L
 from streams.extraction.layout import Block, Layout, union
 from streams.extraction.normalize import find_dates
-from streams.extraction.parties import ADDRESS_WORD, MONEY
+from streams.extraction.parties import ADDRESS_WORD, MONEY, STREET_WORDS
 from streams.extraction.rules import Found
 
 ADDRESS_STOP = L.rx(
@@ -24,11 +24,11 @@ ADDRESS_STOP = L.rx(
     "iban", "=bic", "swift", "=hrb", "=abn", "=tin", "handelsregister", "registergericht",
 )
 MAX_ADDRESS_WORDS = 14
-# a street word (OCR glues "14StationStreet", "JALANBESAR") or a postcode: a place, not a name
-_PLACE = re.compile(r"(?<!\d)\d{4,6}(?!\d)|jalan|jln|taman|kawasan|bandar|level|floor|block|plaza|"
-                    r"lorong|persiaran|kampung|seksyen|street|road|avenue|lane|blvd|drive|suite|"
-                    r"unit|building|stra(?:ße|sse)|weg|platz|allee|gasse|rue|boulevard|chemin|"
-                    r"place|straat|laan|plein|gracht|kade|postbus|cedex", re.IGNORECASE)
+# a street word, also glued ("14StationStreet", "JALANBESAR"; not the short ones, which sit
+# inside other words), or a postcode: a place, not a name
+_SHORT = ("lot", "tmn", "st", "rd", "ave", "str", "box")
+_GLUED_STREET = [w for w in STREET_WORDS if w not in _SHORT]
+_PLACE = re.compile(rf"(?<!\d)\d{{4,6}}(?!\d)|{'|'.join(_GLUED_STREET)}", re.IGNORECASE)
 # a price ends an address block; "31,31A, Jalan ..." (house numbers) is not one
 PRICE = re.compile(MONEY.pattern + r"(?![A-Za-z]{1,2}[,\s])")
 # glued words, an e-mail, a care line or a bare phone number ("careline:1800881231")

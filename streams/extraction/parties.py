@@ -37,13 +37,14 @@ _NOT_NAME = L.rx(
 )
 _TITLE = L.rx("=ticket", "kassabon", "kassenbon", "=beleg", "quittung")  # a receipt's title
 MONEY = re.compile(r"(?<![\d.,/-])\d{1,4}[.,]\d{2}(?![\d.,/-])")  # a price, not a postcode
-STREET_WORD = re.compile(
-    r"\b(?:jalan|jln|lot|taman|tmn|kawasan|bandar|level|floor|block|plaza|lorong|"
-    r"persiaran|kampung|seksyen|street|st|road|rd|avenue|ave|lane|blvd|drive|suite|unit|"
-    r"building|straße|strasse|str|weg|platz|allee|gasse|rue|boulevard|chemin|place|straat|"
-    r"laan|plein|gracht|kade|postbus|box|cedex)\b",
-    re.IGNORECASE,
+STREET_WORDS = (
+    "jalan", "jln", "lot", "taman", "tmn", "kawasan", "bandar", "level", "floor", "block", "plaza",
+    "lorong", "persiaran", "kampung", "seksyen", "street", "st", "road", "rd", "avenue", "ave",
+    "lane", "blvd", "drive", "suite", "unit", "building", "straße", "strasse", "str", "weg",
+    "platz", "allee", "gasse", "rue", "boulevard", "chemin", "place", "straat", "laan", "plein",
+    "gracht", "kade", "postbus", "box", "cedex",
 )
+STREET_WORD = re.compile(rf"\b(?:{'|'.join(STREET_WORDS)})\b", re.IGNORECASE)
 ADDRESS_WORD = re.compile(rf"\d|{STREET_WORD.pattern}", re.IGNORECASE)
 
 
@@ -192,10 +193,10 @@ def vendor_candidates(layout: Layout, receipt: bool) -> list[Found]:
                     _COMPANY_NO.match(block.text, match.end())):
                 continue  # "AEON CO. (M) BHD.": the name runs on to the next legal form
             name = clean_name(_name_from(block.text, match.end(), match.start()))
-            above = _next_line(layout, block, -1) if name == clean_name(block.text) else None
-            if above is not None and sum(ch.isalpha() for ch in LEGAL.sub("", name)) < 2:
+            if not _named(name) and name == clean_name(block.text) and (
+                    above := _next_line(layout, block, -1)):
                 name = f"{clean_name(above.text)} {name}"  # "Nando's Chickenland" over "Sdn Bhd"
-            if sum(ch.isalpha() for ch in LEGAL.sub("", name)) >= 2:  # not "1234 AB" (a postcode)
+            if _named(name):  # not "1234 AB" (a postcode)
                 top = block.page == 1 and block.bbox[1] < 0.25
                 # the operator named in "owned by X Ltd" is not the trading name printed first,
                 # nor is the old name after "formerly known as"
@@ -211,6 +212,11 @@ def vendor_candidates(layout: Layout, receipt: bool) -> list[Found]:
         cands.append(candidate(block, clean_name(block.text), (0.6 if receipt else 0.45)
                                 - 0.05 * rank))
     return cands
+
+
+def _named(name: str) -> bool:
+    """Whether a legal name has a name besides its legal form (two letters or more)."""
+    return sum(ch.isalpha() for ch in LEGAL.sub("", name)) >= 2
 
 
 def _address_line(text: str) -> bool:

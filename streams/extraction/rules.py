@@ -260,19 +260,14 @@ def _iban_ok(text: str) -> bool:
 
 
 # OCR reads B as 8 in the fixed letters of a VAT id: GB + 9 digits, NL + 9 digits + B + 2 digits
-_VAT_B_AS_8 = re.compile(
-    r"(?<![A-Z0-9])(?:G(?P<gb>8)(?=\d{9}(?!\d))|NL\d{9}(?P<nl>8)(?=\d\d(?!\d)))")
-
-
-def _b_for_8(match: re.Match[str]) -> str:
-    at = match.start("gb" if match.group("gb") else "nl") - match.start()
-    return match.group()[:at] + "B" + match.group()[at + 1:]
+_VAT_B_AS_8 = re.compile(r"(?<=(?<![A-Z0-9])G)8(?=\d{9}(?!\d))|"
+                         r"(?<=(?<![A-Z0-9])NL\d{9})8(?=\d\d(?!\d))")
 
 
 def vat_spans(text: str) -> Spans:
     """EU-style VAT ids (country code + 8-13 characters, not an IBAN), else a long id."""
     out: Spans = []
-    text = _VAT_B_AS_8.sub(_b_for_8, text)  # same length: spans stay those of the page's text
+    text = _VAT_B_AS_8.sub("B", text)  # same length: spans stay those of the page's text
     for match in _VAT_RE.finditer(text):
         value = match.group().strip(" .")
         if sum(ch.isdigit() for ch in value) >= 7 and not _iban_ok(value):
