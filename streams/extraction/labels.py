@@ -21,8 +21,8 @@ def _word(text: str) -> str:
     for index, ch in enumerate(text):
         if ch == " ":
             out.append(r"[\s._:-]*")  # words may be glued, dotted or hyphenated
-        elif ch in ".-/#°'" and index:
-            out.append(re.escape(ch) + "?")
+        elif ch in ".-/#°'" and index and text[index:] != "#":
+            out.append(re.escape(ch) + "?")  # a final "#" stays: "inv#" must not find "INV2024"
         else:
             out.append(_OCR.get(ch, re.escape(ch)))
     return "".join(out)

@@ -53,12 +53,12 @@ _DATE_PATTERNS = [
         r"(?:(?<![\d.])|(?<=\d:\d\d)|(?<=[A-Za-z]\.))(?P<d>\d{1,2})(?P<s>[-./])(?P<m>\d{1,2})(?P=s)"
         # "14-04-2017:17" is a two-digit year glued to a time, not the year 2017
         # "HD03-04-06-5/40" is a product code: no further "-digit" after the year
-        r"(?:(?P<y>\d{4})(?:(?=\d{1,2}:\d\d)|(?![\d.:]?\d))|(?P<yy>\d{2})(?![\d.]?\d))"
+        r"(?:(?P<y>\d{4})(?:(?=[.,]?\d{1,2}:\d\d)|(?![\d.:]?\d))|(?P<yy>\d{2})(?![\d.]?\d))"
         r"(?![-/](?!\d{1,2}:\d\d)\d)"
     ),
     re.compile(
         rf"(?<![\w])(?P<d>\d{{1,2}})(?:er|st|nd|rd|th)?\.?{_SEP}(?P<m>{_MONTH_ALT})\.?{_SEP}"
-        r"(?:(?P<y>\d{4})(?:(?=\d{1,4}:\d)|(?![.,]?\d))|(?P<yy>\d{2})(?![.,]?\d))",
+        r"(?:(?P<y>\d{4})(?:(?=[.,]?\d{1,4}:\d)|(?![.,]?\d))|(?P<yy>\d{2})(?![.,]?\d))",
         re.IGNORECASE,
     ),
     re.compile(
@@ -78,13 +78,14 @@ _DATE_DIGITS_GLUED = re.compile(
 # ... or misreads one letter of a month name ("26 N0y 2023"): day, a near-month word, year.
 _DATE_NEAR_MONTH = re.compile(
     r"(?<![\w])(?P<d>\d{1,2})[\s.\-/]*(?P<m>[^\W\d_][\w|!]{2,3})\.?[\s,.\-/]*"
-    r"(?P<y>(?:19|20)\d\d)(?:(?=\d{1,4}:\d)|(?![.,]?\d))"
+    r"(?P<y>(?:19|20)\d\d)(?:(?=[.,]?\d{1,4}:\d)|(?![.,]?\d))"
 )
 
 
-# ... or dropped separators of a day-first date ("27032018", "27.032018", "Date:10032018 6:41"):
+# ... or dropped or misread separators of a day-first date ("27032018", "27.032018", "30.07:2021",
+# "Date:10032018 6:41"):
 # a plausible one only, tried last.
-_DATE_COMPACT = re.compile(r"(?<![\w.,/-])(?P<d>[0-3]\d)[./-]?(?P<m>[01]\d)[./-]?(?P<y>20[0-4]\d)"
+_DATE_COMPACT = re.compile(r"(?<![\w.,/-])(?P<d>[0-3]\d)[./-]?(?P<m>[01]\d)[./:-]?(?P<y>20[0-4]\d)"
                            r"(?:(?=\d{1,4}:\d)|(?![\w.,:/-]))")
 
 
@@ -166,7 +167,7 @@ _SPACE_GROUPS = r"(?:[ \u00a0\u202f'’]\d{3})+"
 _NBSP_GROUPS = r"(?:[\u00a0\u202f'’]\d{3})+"
 _AMOUNT_TEMPLATE = (
     r"(?<![\d,])(?<!\d\.)(?P<neg>[-−–(])?\s?"
-    r"(?P<num>\d{{1,3}}(?:{groups}|{spaced})(?:[.,]\d{{1,2}})?|\d+(?:[.,]\d{{1,3}})?"
+    r"(?P<num>\d{{1,3}}(?:{groups}|{spaced})(?:[.,]\d{{1,2}}|;\d\d)?|\d+(?:[.,]\d{{1,3}}|;\d\d)?"
     r"|[.,]\d\d(?!\d))"  # OCR drops a leading zero: "CHANGE RM .40", "ROUNDING ,02"
     r"(?P<trail>-(?!\d)|\))?(?!(?!{codes})[\w%]|[.,]\d)"
 )
@@ -185,6 +186,7 @@ _CURRENCY_NOISE = re.compile(
 
 def _decimal(num: str) -> Decimal | None:
     digits = re.sub(r"[ \u00a0\u202f'’]", "", num)
+    digits = digits.replace(";", ",")  # OCR reads a decimal comma as a semicolon ("2.335;06")
     last_dot, last_comma = digits.rfind("."), digits.rfind(",")
     decimal_sep: str | None
     if last_dot >= 0 and last_comma >= 0:

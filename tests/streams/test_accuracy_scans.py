@@ -33,13 +33,17 @@ def test_dates_after_a_dot_or_before_a_dashed_time(text, iso):
                                            ("27.032018 | No.CS-20242", "2018-03-27"),
                                            ("De:10032018641:08", "2018-03-10"),
                                            ("19Mar201818:2", "2018-03-19"),
-                                           ("25/Fe0/20170743:54", "2017-02-25")])
+                                           ("25/Fe0/20170743:54", "2017-02-25"),
+                                           ("27/01/2021.15:30 | #7967", "2021-01-27"),
+                                           ("13May2016.13:32 | #6224", "2016-05-13"),
+                                           ("Date': | 30.07:2021", "2021-07-30")])
 def test_dates_whose_separators_or_time_ocr_garbled(text, iso):
     assert [v for *_, v in find_dates(text)] == [iso]
 
 
 @pytest.mark.parametrize("text", ["Tel 20180327", "No 12345678", "INV27032018", "27032018.50",
-                                  "Total 12.03 2018"])
+                                  "Total 12.03 2018", "12/03/2021.5", "13May2016.5",
+                                  "10:30:2021"])
 def test_eight_digits_that_are_no_day_first_date(text):
     assert find_dates(text) == []
 
@@ -225,3 +229,22 @@ def test_paid_amount_minus_change_is_the_total_when_the_payable_label_is_garbled
                     ("Roundng Adjustment:", "(0.01)"), ("Tol Ant Puyable:", "7.40"),
                     ("Paid Amount:", "10.00"), ("Change:", "2.60"))
     assert data["total"] == "7.40"
+
+
+def test_a_receipt_date_glued_to_its_time_by_a_dot_beats_the_print_footer():
+    data = _receipt(("27/01/2021.15:30", "#7967"), ("Milk 1L", "2.15"), ("TOTAL", "2.15"),
+                    ("15.05.2021 18:02 1/1", ""))
+    assert data["date"] == "2021-01-27"
+
+
+def test_a_decimal_comma_ocr_read_as_a_semicolon():
+    assert [v for *_, v in find_amounts("Tebetalen:2.335;06EUR")] == ["2335.06"]
+    assert [v for *_, v in find_amounts("12;345")] == ["12.00", "345.00"]
+
+
+def test_an_invoice_prefix_glued_to_its_number_is_not_a_label():
+    items = [(40, 40, "Rechnung INV2024-4112-Portal", 9), (60, 90, "RECHNUNG", 14),
+             (60, 140, "Rechnungsnr.:", 9), (200, 140, "INV2024-4112", 9),
+             (60, 160, "Summe", 9), (200, 160, "1.767,51 EUR", 9)]
+    data = extract_local(docgen.pages_of(docgen.make_pdf(items)), BUILTIN["invoice"]).data
+    assert data["invoice_number"] == "INV2024-4112"
