@@ -24,7 +24,8 @@ from decimal import Decimal, InvalidOperation
 from difflib import SequenceMatcher
 from typing import Any
 
-from streams.extraction.normalize import parse_amount, parse_currency, parse_date
+from streams.extraction.dates import parse_date
+from streams.extraction.normalize import parse_amount, parse_currency
 
 DATE_FIELDS = {"date", "due_date"}
 AMOUNT_FIELDS = {"total", "subtotal", "tax", "amount", "unit_price"}

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from streams.extraction import labels as L
+from streams.extraction.dates import find_dates
 from streams.extraction.layout import Block, Layout, union
-from streams.extraction.normalize import find_dates
 from streams.extraction.parties import ADDRESS_WORD, MONEY, STREET_WORDS
 from streams.extraction.rules import Found
 

@@ -23,8 +23,9 @@ from typing import Any
 
 from streams.document import BBox, Citation, Page
 from streams.extraction import labels as L
+from streams.extraction.dates import find_dates
 from streams.extraction.layout import Block, build_layout, union
-from streams.extraction.normalize import CODES, find_amounts, find_currencies, find_dates
+from streams.extraction.normalize import CODES, find_amounts, find_currencies
 
 FUZZY_RATIO = 0.8
 TYPED = ("number", "date", "currency")  # values looked up by what they are, not as text

@@ -15,8 +15,8 @@ import math
 import re
 
 from streams.extraction import labels as L
+from streams.extraction.dates import find_dates
 from streams.extraction.layout import Block, Layout, union
-from streams.extraction.normalize import find_dates
 from streams.extraction.rules import Found, best
 
 LEGAL = re.compile(

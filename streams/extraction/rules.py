@@ -16,13 +16,9 @@ from typing import Any
 
 from streams.document import BBox
 from streams.extraction import labels as L
+from streams.extraction.dates import find_dates, month_first_text
 from streams.extraction.layout import Block, Layout
-from streams.extraction.normalize import (
-    find_amounts,
-    find_currencies,
-    find_dates,
-    month_first_text,
-)
+from streams.extraction.normalize import find_amounts, find_currencies
 
 Spans = list[tuple[int, int, Any]]
 ParseFn = Callable[[str], Spans]

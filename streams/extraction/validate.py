@@ -13,7 +13,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from config.schemas import FieldSpec, SchemaDef
-from streams.extraction.normalize import parse_amount, parse_currency, parse_date
+from streams.extraction.dates import parse_date
+from streams.extraction.normalize import parse_amount, parse_currency
 
 MAX_STRING = 2000
 MAX_ITEMS = 500

@@ -5,8 +5,9 @@ from datetime import date
 import pytest
 
 from config.schemas import BUILTIN
+from streams.extraction.dates import find_dates
 from streams.extraction.local import extract_local
-from streams.extraction.normalize import find_amounts, find_dates
+from streams.extraction.normalize import find_amounts
 from streams.extraction.rules import plausible
 from tests.streams import docgen
 

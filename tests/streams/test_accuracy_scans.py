@@ -3,8 +3,9 @@
 import pytest
 
 from config.schemas import BUILTIN
+from streams.extraction.dates import find_dates
 from streams.extraction.local import extract_local
-from streams.extraction.normalize import find_amounts, find_dates
+from streams.extraction.normalize import find_amounts
 from streams.extraction.parties import clean_name
 from streams.extraction.rules import id_spans, vat_spans
 from tests.streams import docgen

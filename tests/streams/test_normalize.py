@@ -2,13 +2,8 @@
 
 import pytest
 
-from streams.extraction.normalize import (
-    find_amounts,
-    find_dates,
-    parse_amount,
-    parse_currency,
-    parse_date,
-)
+from streams.extraction.dates import find_dates, parse_date
+from streams.extraction.normalize import find_amounts, parse_amount, parse_currency
 
 
 @pytest.mark.parametrize(("text", "iso"), [
