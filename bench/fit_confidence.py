@@ -8,10 +8,10 @@ pages is cached under ~/.cache/ai-doc-extractor/ocr/<engine>/ by content hash, w
 is a digest of streams/ocr*.py and the RapidOCR version (a changed engine never reuses old
 output), so a second run takes seconds. Every labelled, non-null value becomes one example:
 its features (the assess step records them in `evidence`), its kind, whether the eval scorer
-calls it right, and whether it is generated (a `gt` set). bench/logistic.py fits the model
-(its docstring has the method; the penalty is chosen by 5-fold cross-validation over
-documents) and this prints the WEIGHTS and BIAS to paste into calibration.py. Never pass
-the folders the model is scored on.
+calls it right, and whether it is generated (a `gt` set, or a copy `--degrade` made).
+bench/logistic.py fits the model (its docstring has the method; the penalty is chosen by
+5-fold cross-validation over documents) and this prints the WEIGHTS and BIAS to paste into
+calibration.py. Never pass the folders the model is scored on.
 
     python -m bench.fit_confidence --score /tmp/rm/holdout:receipt HOLDOUT:gt
 
@@ -24,6 +24,16 @@ calibration.py:
     python -m tests.streams.scangen /tmp/scan-tune2 --seed 12 --n 120 --split tune
     python -m tests.streams.scangen /tmp/gen-13 --seed 13 --n 60 --split tune
     python -m bench.fit_confidence --degrade /tmp/scan-tune2 /tmp/scan-tune3
+    python -m bench.fit_confidence --degrade /tmp/rm/tune /tmp/rm-deg-s7 --scale 0.6 0.75
+    python -m bench.fit_confidence --degrade /tmp/rm/tune /tmp/rm-deg-s8 --scale 0.7 0.9 --seed 8
+    python -m bench.fit_confidence --degrade /tmp/rm/tune /tmp/rm-deg-s9 --scale 0.6 0.75 --seed 9
+
+and the fit itself takes them all (FOLDER:SCHEMA, `gt` for the generated ones):
+
+    python -m bench.fit_confidence /tmp/rm/tune:receipt /tmp/rm-deg-s7:receipt \
+        /tmp/rm-deg-s8:receipt /tmp/rm-deg-s9:receipt /tmp/scan-tune:gt /tmp/scan-tune2:gt \
+        /tmp/scan-tune3:gt /tmp/gen-13:gt ../shared/samples/invoices:invoice \
+        ../shared/samples/receipts:receipt
 """
 
 from __future__ import annotations
@@ -56,6 +66,7 @@ from streams.preprocess import RenderOptions, prepare
 
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "ai-doc-extractor" / "ocr"
 L2_GRID = (0.05, 0.005, 0.0005, 0.0001)
+DEGRADED = "degraded further"  # the note `degrade` leaves in each copy's ground truth
 
 
 @functools.cache
@@ -110,6 +121,9 @@ async def examples(sets: list[tuple[Path, str]]) -> list[dict[str, Any]]:
                 print(f"skipped {path.name}: {exc!r}")  # noqa: T201
                 continue
             alternatives = gt.get("accept_alternatives") or {}
+            # a degraded copy of a real scan is made here: it counts with the generated ones,
+            # so the real documents' weight stays with the real scans
+            derived = any(str(n).startswith(DEGRADED) for n in gt.get("notes") or [])
             for name, expected in (gt.get("fields") or {}).items():
                 value = out.data.get(name)
                 if name not in schema.fields or value in (None, "", []):
@@ -117,7 +131,7 @@ async def examples(sets: list[tuple[Path, str]]) -> list[dict[str, Any]]:
                 ok = score_field(name, value, expected, alternatives.get(name, []))
                 x = {f: out.evidence.get(name, {}).get(f, 0.0) for f in FEATURES}
                 rows.append({"file": path.name, "field": name, "ok": ok, "x": x,
-                             "generated": named == "gt",
+                             "generated": named == "gt" or derived,
                              "value": value, "expected": expected,
                              "kind": kind_of(name, schema.fields[name]),
                              "confidence": out.confidence.get(name, 0.0)})
@@ -173,7 +187,7 @@ def degrade(src: Path, dst: Path, count: int = 90, seed: int = 7,
         img.save(out, "JPEG", quality=rng.randint(35, 55))
         gt = json.loads(path.with_name(path.name + ".gt.json").read_text())
         gt["file"] = out.name
-        gt.setdefault("notes", []).append(f"degraded further: scale {factor:.2f}")
+        gt.setdefault("notes", []).append(f"{DEGRADED}: scale {factor:.2f}")
         out.with_name(out.name + ".gt.json").write_text(json.dumps(gt))
 
 
@@ -190,9 +204,10 @@ def main(argv: list[str] | None = None) -> None:
                         help="only write harder copies of SRC's scans to DST")
     parser.add_argument("--scale", nargs=2, type=float, default=(0.5, 0.7), metavar=("LO", "HI"),
                         help="with --degrade: the range of the downscaling factor")
+    parser.add_argument("--seed", type=int, default=7, help="with --degrade: the random seed")
     args = parser.parse_args(argv)
     if args.degrade:
-        degrade(*args.degrade, scale=tuple(args.scale))
+        degrade(*args.degrade, scale=tuple(args.scale), seed=args.seed)
         return
     sets = [(Path(s.rsplit(":", 1)[0]), s.rsplit(":", 1)[1]) for s in args.sets]
     if args.score:

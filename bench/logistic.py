@@ -80,18 +80,23 @@ def predict(weights: dict[str, dict[str, float]], bias: dict[str, float],
     return 1 / (1 + math.exp(-z))
 
 
+def source(file: str) -> str:
+    """The scan a row comes from: a degraded copy (`deg_<name>`) shares its original's fold."""
+    return file.removeprefix("deg_")
+
+
 def choose_l2(rows: list[dict[str, Any]], grid: tuple[float, ...], folds: int = 5) -> float:
-    """The penalty with the lowest weighted log-loss on held-out documents (folds by file)."""
-    files = sorted({r["file"] for r in rows})
+    """The penalty with the lowest weighted log-loss on held-out documents (folds by scan)."""
+    files = sorted({source(r["file"]) for r in rows})
     sw = sample_weights(rows)
     best: tuple[float, float] | None = None
     for l2 in grid:
         loss = 0.0
         for fold in range(folds):
             held = set(files[fold::folds])
-            weights, bias = fit([r for r in rows if r["file"] not in held], l2=l2)
+            weights, bias = fit([r for r in rows if source(r["file"]) not in held], l2=l2)
             for r, s in zip(rows, sw, strict=True):
-                if r["file"] in held:
+                if source(r["file"]) in held:
                     p = min(max(predict(weights, bias, r), 1e-6), 1 - 1e-6)
                     loss -= s * math.log(p if r["ok"] else 1 - p)
         print(f"l2={l2} held-out log-loss={loss / sw.sum():.4f}")  # noqa: T201

@@ -16,7 +16,7 @@ from topics.models import BBox, Check, Citation, Review
 class Word(BaseModel):
     text: str
     bbox: BBox
-    score: float | None = None  # OCR recognition score of the word's line; None: text layer
+    score: float | None = None  # OCR score of the word's least sure character; None: text layer
 
 
 class Page(BaseModel):

@@ -31,8 +31,9 @@ __all__ = ["MIN_SCORE", "get_engine", "ocr_image", "ocr_pdf_images", "words_text
 
 
 def _line_words(text: str, box: list[list[float]], width: float, height: float,
-                score: float | None = None) -> list[Word]:
-    """Split one OCR line into words with boxes proportional to character counts."""
+                score: float | None = None, chars: list[float] | None = None) -> list[Word]:
+    """Split one OCR line into words with boxes proportional to character counts; a word's
+    score is that of its least sure letter or digit (`chars`: one score per character)."""
     xs = [p[0] for p in box]
     ys = [p[1] for p in box]
     x0, x1 = min(xs), max(xs)
@@ -46,8 +47,16 @@ def _line_words(text: str, box: list[list[float]], width: float, height: float,
         pos = start + len(token)
         left = (x0 + span * start / n) / width
         right = (x0 + span * pos / n) / width
-        words.append(Word(text=token, bbox=_clamp((left, y0, right, y1)), score=score))
+        words.append(Word(text=token, bbox=_clamp((left, y0, right, y1)),
+                          score=_word_score(token, chars[start:pos] if chars else [], score)))
     return words
+
+
+def _word_score(token: str, chars: list[float], line: float | None) -> float | None:
+    """The lowest score of the token's letters and digits (punctuation is often read unsure
+    and rarely matters); the line's score when the characters' scores are not known."""
+    scores = [c for ch, c in zip(token, chars, strict=False) if ch.isalnum()]
+    return round(min(scores), 3) if len(chars) == len(token) and scores else line
 
 
 def _clamp(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
@@ -62,9 +71,10 @@ def ocr_image(data: bytes, tuning: Tuning = DEFAULT) -> tuple[list[Word], float,
     width, height = float(img.width), float(img.height)
     started = time.perf_counter()
     words: list[Word] = []
-    for box, text, score in read_lines(img, tuning):
+    for box, text, score, chars in read_lines(img, tuning):
         if text.strip():
-            words.extend(_line_words(text, box, width, height, round(score, 3)))
+            words.extend(_line_words(text, box, width, height, round(score, 3),
+                                     chars if len(chars) == len(text) else None))
     log.debug("ocr.done", words=len(words), ms=round((time.perf_counter() - started) * 1000))
     return words, width, height
 

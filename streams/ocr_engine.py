@@ -35,7 +35,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-Line = tuple[list[list[float]], str, float]  # quadrilateral (image pixels), text, score
+# quadrilateral (image pixels), text, score, and the score of each of the text's characters
+Line = tuple[list[list[float]], str, float, list[float]]
 
 MIN_SCORE = 0.5  # RapidOCR's own default: lines below this are mostly noise
 _engine: Any = None
@@ -68,11 +69,33 @@ def get_engine() -> Any:
             from rapidocr_onnxruntime import RapidOCR
 
             _engine = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
+            decode = _engine.text_rec.postprocess_op
+            _engine.text_rec.postprocess_op = _CharScores(decode)
         return _engine
 
 
+class _CharScores:
+    """RapidOCR's CTC decoder, keeping the score of every character it reads.
+
+    The decoder scores each character and returns only their mean, the line's score. One
+    misread digit in a long line barely moves that mean, so every line comes back as (text,
+    mean, per-character scores) instead; RapidOCR passes the tuple through to its result.
+    Nothing else changes: the same text, the same line score, no extra model work.
+    """
+
+    def __init__(self, decode: Any) -> None:
+        self.decode = decode
+
+    def __call__(self, preds: Any, return_word_box: bool = False, **kwargs: Any) -> list:
+        if return_word_box:  # RapidOCR's own word boxes want its own format
+            return self.decode(preds, True, **kwargs)
+        return [(text, score, [float(c) for c in info[-1]])
+                for text, score, info in self.decode(preds, True, **kwargs)]
+
+
 def read_lines(img: Image.Image, tuning: Tuning = DEFAULT) -> list[Line]:
-    """Text lines of an RGB image: box, text and score, lines below MIN_SCORE left out."""
+    """Text lines of an RGB image: box, text, score and each character's score, lines below
+    MIN_SCORE left out."""
     engine = get_engine()
     engine.text_rec.rec_batch_num = tuning.rec_batch
     if tuning.text_px is None:
@@ -82,7 +105,7 @@ def read_lines(img: Image.Image, tuning: Tuning = DEFAULT) -> list[Line]:
             result, _ = engine(img, use_cls=False, text_score=0.0)
             if _share_bad([r[2] for r in result or []]) > tuning.flip_share:
                 result, _ = engine(img, text_score=0.0)
-        return [(box, text, float(score)) for box, text, score in result or []
+        return [(box, text, float(score), chars) for box, text, score, chars in result or []
                 if float(score) >= MIN_SCORE]
     bgr = engine.load_img(img)
     boxes = detect(engine, bgr, detector_scale(bgr, tuning))
@@ -94,7 +117,7 @@ def read_lines(img: Image.Image, tuning: Tuning = DEFAULT) -> list[Line]:
         crops, _, _ = engine.text_cls(crops)
         read, _ = engine.text_rec(crops)
     lines = zip(boxes, read, strict=True)
-    return [(box.tolist(), text, float(score)) for box, (text, score, *_) in lines
+    return [(box.tolist(), text, float(score), chars) for box, (text, score, chars) in lines
             if float(score) >= MIN_SCORE]
 
 

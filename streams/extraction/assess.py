@@ -57,7 +57,8 @@ def same_value(a: Any, b: Any) -> bool:
 
 
 def ocr_score(pages: list[Page], cited: list[Citation] | None) -> float | None:
-    """Mean OCR score of the words inside the value's citations; None for a text layer."""
+    """Mean OCR score (each word's least sure character) of the words inside the value's
+    citations; None for a text layer."""
     by_number = {p.number: p for p in pages}
     scores = []
     for citation in cited or []:
@@ -137,7 +138,8 @@ def assess(extraction: Extraction, pages: list[Page], schema: SchemaDef, *, thre
         seen.update(x)
         confirmed = any(c.ok and c.rule in ARITHMETIC for c in named)
         scanned = read is not None and spec.type == "amount" and not confirmed  # money only
-        conf[name] = confidence(kind, x, failed, unconfirmed_scan=scanned)
+        conf[name] = confidence(kind, x, failed, unconfirmed_scan=scanned,
+                                model=local is not None)
         if scanned and not failed and probability(kind, x) > conf[name]:
             unconfirmed.add(name)  # the cap, not the evidence, put it below the threshold
     limit = schema.review_threshold if schema.review_threshold is not None else threshold

@@ -241,3 +241,13 @@ def test_a_failed_result_needs_no_review():
     failed = failed_result("doc-1", ExtractorError("boom"), template)
     assert failed.status == Status.failed and failed.checks == []
     assert failed.review.state == "none" and not failed.review.required
+
+
+def test_a_model_answer_that_is_not_on_the_page_is_never_auto_accepted():
+    pages = docgen.pages_of(docgen.make_pdf(LLM_INVOICE))
+    answer = Extraction(data={"vendor": "Harbour Analytics Group",  # the page does not print it
+                              "invoice_number": "INV-2024-0193"}, provider="groq", model="m")
+    out = assess(ground(answer, pages), pages, INVOICE, today=TODAY, threshold=0.9)
+    assert out.evidence["vendor"]["found"] == 0.0
+    assert out.confidence["vendor"] <= cal.FAILED_CAP and "vendor" in out.review.fields
+    assert out.confidence["invoice_number"] > cal.FAILED_CAP  # printed: not capped

@@ -83,3 +83,25 @@ def test_text_inside_embedded_images_is_added():
     left, right = 50 / 595 - 0.01, 450 / 595 + 0.01  # the image's place on the page
     assert all(w.bbox[0] >= left and w.bbox[2] <= right for w in added)
     assert len(pages[0].words) == len(pages_of(pdf)[0].words) + len(added)
+
+
+def test_a_word_scores_its_least_sure_letter_or_digit():
+    box = [[0, 0], [90, 0], [90, 10], [0, 10]]
+    chars = [0.99, 0.98, 0.6, 0.99, 0.97, 0.5, 0.99, 0.4, 0.95]  # "Total 1:5"
+    words = _line_words("Total 1:5", box, 100, 100, score=0.9, chars=chars)
+    assert [w.score for w in words] == [0.6, 0.95]  # the unsure 't'; '1' and '5', not ":"
+    assert [w.score for w in _line_words("Total 1:5", box, 100, 100, score=0.9)] == [0.9, 0.9]
+
+
+def test_each_recognised_line_carries_its_characters_scores(scan):
+    import io
+
+    from PIL import Image
+
+    from streams.ocr_engine import read_lines
+
+    lines = read_lines(Image.open(io.BytesIO(scan[1])).convert("RGB"))
+    assert lines and all(len(chars) == len(text) for _, text, _, chars in lines)
+    assert all(min(chars) <= score <= max(chars) for _, _, score, chars in lines)
+    words = ocr_image(scan[1])[0]
+    assert any(w.score is not None and w.score < 0.999 for w in words)
