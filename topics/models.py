@@ -141,7 +141,8 @@ class Review(BaseModel):
         default_factory=dict,
         description="why each of `fields` needs a look: check_failed (a check naming it failed), "
                     "unconfirmed_scan (an amount read by OCR that no arithmetic check confirms), "
-                    "low_confidence, or for a split part's schema and page_range, split_unsure")
+                    "unsure_reading (OCR was unsure of a character it read), low_confidence, "
+                    "or for a split part's schema and page_range, split_unsure")
 
 
 # Results whose `data` is null: a split parent, and a part no schema fits (never extracted).

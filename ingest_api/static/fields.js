@@ -28,6 +28,7 @@ export function parseValue(text, type) {
 // Why a field waits for a person (review.reasons); a failed check says so in its own flag.
 const WHY = {
   unconfirmed_scan: () => "read from a scan; no sum on the page confirms it",
+  unsure_reading: () => "OCR was unsure of a character: read the print",
   low_confidence: (t) => `confidence below ${t}`,
   split_unsure: () => "the split is unsure",
 };

@@ -20,6 +20,7 @@ from streams.document import Citation, Extraction, Page
 from streams.extraction.calibration import (
     ARITHMETIC,
     PLAUSIBILITY,
+    UNSURE_READ,
     confidence,
     features,
     kind_of,
@@ -80,9 +81,11 @@ def names_above(index: Index, citation: Citation) -> int:
 
 
 def gate(data: dict[str, Any], conf: dict[str, float], checks: list[Check], schema: SchemaDef,
-         threshold: float, unconfirmed: frozenset[str] = frozenset()) -> Review:
+         threshold: float, unconfirmed: frozenset[str] = frozenset(),
+         unsure: frozenset[str] = frozenset()) -> Review:
     """The fields a person must look at, and why; `unconfirmed`: amounts read by OCR that no
-    arithmetic check confirms (capped below the default threshold)."""
+    arithmetic check confirms (capped below the default threshold); `unsure`: values OCR read
+    with a character it was unsure of."""
     failed = {f for c in checks if not c.ok for f in c.fields}
     reasons = {}
     for name in schema.fields:
@@ -91,7 +94,8 @@ def gate(data: dict[str, Any], conf: dict[str, float], checks: list[Check], sche
         if name in failed:
             reasons[name] = "check_failed"
         elif conf.get(name, 0.0) < threshold:
-            reasons[name] = "unconfirmed_scan" if name in unconfirmed else "low_confidence"
+            reasons[name] = ("unsure_reading" if name in unsure else
+                             "unconfirmed_scan" if name in unconfirmed else "low_confidence")
     fields = list(reasons)
     return Review(required=bool(fields), state="pending" if fields else "none", fields=fields,
                   threshold=threshold, reasons=reasons)
@@ -114,6 +118,7 @@ def assess(extraction: Extraction, pages: list[Page], schema: SchemaDef, *, thre
         local = extract_local(pages, schema)
     conf = dict(extraction.confidence)
     unconfirmed: set[str] = set()
+    unsure: set[str] = set()  # read by OCR with a character it was unsure of
     evidence = {name: dict(e) for name, e in extraction.evidence.items()}
     for name, spec in schema.fields.items():
         value = data.get(name)
@@ -132,6 +137,8 @@ def assess(extraction: Extraction, pages: list[Page], schema: SchemaDef, *, thre
         cited = extraction.citations.get(name)
         anchor = extraction.citations.get(name.removesuffix("_address")) or cited
         read = ocr_score(pages, cited)
+        if read is not None and read < UNSURE_READ:
+            unsure.add(name)
         x = features(seen, read, agree, bool(failed), kind, value,
                      anchor[0].bbox[1] if anchor else None,
                      names_above(index, anchor[0]) if anchor else 0)
@@ -143,6 +150,6 @@ def assess(extraction: Extraction, pages: list[Page], schema: SchemaDef, *, thre
         if scanned and not failed and probability(kind, x) > conf[name]:
             unconfirmed.add(name)  # the cap, not the evidence, put it below the threshold
     limit = schema.review_threshold if schema.review_threshold is not None else threshold
-    review = gate(data, conf, checks, schema, limit, frozenset(unconfirmed))
+    review = gate(data, conf, checks, schema, limit, frozenset(unconfirmed), frozenset(unsure))
     return extraction.model_copy(update={"confidence": conf, "checks": checks, "review": review,
                                          "evidence": evidence})

@@ -251,3 +251,16 @@ def test_a_model_answer_that_is_not_on_the_page_is_never_auto_accepted():
     assert out.evidence["vendor"]["found"] == 0.0
     assert out.confidence["vendor"] <= cal.FAILED_CAP and "vendor" in out.review.fields
     assert out.confidence["invoice_number"] > cal.FAILED_CAP  # printed: not capped
+
+
+def test_a_value_with_a_character_ocr_was_unsure_of_says_so_in_review():
+    bare = [item for item in docgen.receipt() if not 200 <= item[1] <= 254 and item[1] < 282]
+    pages = _scanned(bare)
+    pages = [p.model_copy(update={"words": [
+        w.model_copy(update={"score": 0.45}) if w.text == "22.70" else w for w in p.words]})
+        for p in pages]
+    out = assess(ground(extract_local(pages, RECEIPT), pages), pages, RECEIPT, today=TODAY,
+                 threshold=0.9)
+    assert out.data["total"] == "22.70" and out.evidence["total"]["ocr"] < cal.UNSURE_READ
+    assert out.review.reasons["total"] == "unsure_reading"
+    assert out.review.reasons.get("vendor") != "unsure_reading"  # read surely
