@@ -55,8 +55,8 @@ def _line_words(text: str, box: list[list[float]], width: float, height: float,
 def _word_score(token: str, chars: list[float], line: float | None) -> float | None:
     """The lowest score of the token's letters and digits (punctuation is often read unsure
     and rarely matters); the line's score when the characters' scores are not known."""
-    scores = [c for ch, c in zip(token, chars, strict=False) if ch.isalnum()]
-    return round(min(scores), 3) if len(chars) == len(token) and scores else line
+    scores = [c for ch, c in zip(token, chars, strict=True) if ch.isalnum()] if chars else []
+    return round(min(scores), 3) if scores else line
 
 
 def _clamp(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
