@@ -5,10 +5,10 @@
 
 Each document is extracted exactly as the pipeline does (local extractor); the OCR of image
 pages is cached under ~/.cache/ai-doc-extractor/ocr/<engine>/ by content hash, where <engine>
-is a digest of streams/ocr*.py and the RapidOCR version (a changed engine never reuses old
-output), so a second run takes seconds. Every labelled, non-null value becomes one example:
-its features (the assess step records them in `evidence`), its kind, whether the eval scorer
-calls it right, and whether it is generated (a `gt` set, or a copy `--degrade` made).
+is a digest of streams/ocr*.py and the RapidOCR and OpenVINO versions (a changed engine never
+reuses old output), so a second run takes seconds. Every labelled, non-null value becomes one
+example: its features (the assess step records them in `evidence`), its kind, whether the eval
+scorer calls it right, and whether it is generated (a `gt` set, or a copy `--degrade` made).
 bench/logistic.py fits the model (its docstring has the method; the penalty is chosen by
 5-fold cross-validation over documents) and this prints the WEIGHTS and BIAS to paste into
 calibration.py. Never pass the folders the model is scored on.
@@ -72,7 +72,8 @@ DEGRADED = "degraded further"  # the note `degrade` leaves in each copy's ground
 @functools.cache
 def ocr_fingerprint() -> str:
     """A digest of the OCR code and its models' version: cached OCR from another engine is stale."""
-    digest = hashlib.sha256(metadata.version("rapidocr_onnxruntime").encode())
+    versions = [metadata.version(name) for name in ("rapidocr_onnxruntime", "openvino")]
+    digest = hashlib.sha256(" ".join(versions).encode())
     for source in sorted(Path(ocr_image.__code__.co_filename).parent.glob("ocr*.py")):
         digest.update(source.read_bytes())
     return digest.hexdigest()[:12]

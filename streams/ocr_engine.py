@@ -1,4 +1,10 @@
-"""How the RapidOCR models are driven (one engine per process, one ONNX Runtime thread).
+"""How the RapidOCR models are driven (one engine per process, one inference thread).
+
+The models are RapidOCR's own ONNX files, run by OpenVINO rather than ONNX Runtime: on the same
+pages OpenVINO reads every line identically (single precision, asked for explicitly, because on
+CPUs with bfloat16 units it would otherwise compute in bfloat16 and read some lines
+differently) for about half the CPU. `LEGACY` keeps ONNX Runtime, so the benchmark can measure
+the two side by side.
 
 RapidOCR's own call sends every text line through the angle classifier, which only decides
 whether a line is upside down. `DEFAULT` skips it unless the page needs it: the lines are read
@@ -22,11 +28,14 @@ on the development receipts; `FAST` with `rec_batch=6` loses the same fields as 
 0.974, `DEFAULT` 0.987), so its detector sizing loses them; `rec_batch=1` with ONNX Runtime's
 memory arena 0.74-0.78 of `DEFAULT`'s CPU, one field fewer on generated seed 902; the arena
 alone reads bit-identically and saved 4-20%, but keeps the detector's buffers (a process 1.2 GB
-resident instead of 0.55), too much for a 2 GB worker with two pool processes.
+resident instead of 0.55), too much for a 2 GB worker with two pool processes; OpenVINO in
+bfloat16 (its default on CPUs with AMX) a quarter of ONNX Runtime's CPU, but a fifth of the
+lines read differently (spaces dropped or added, "Rourding").
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import threading
 from dataclasses import dataclass
@@ -39,7 +48,8 @@ from PIL import Image
 Line = tuple[list[list[float]], str, float, list[float]]
 
 MIN_SCORE = 0.5  # RapidOCR's own default: lines below this are mostly noise
-_engine: Any = None
+_engines: dict[str, Any] = {}
+_LIBC = ctypes.CDLL("libc.so.6")  # glibc: malloc_trim returns freed heap to the system
 _lock = threading.Lock()
 
 
@@ -52,26 +62,106 @@ class Tuning:
     flip_share: float = 0.5  # angle classifier when more than this share of lines read badly
     rec_batch: int = 6  # lines recognised per model call (each padded to the longest)
     cls_on_demand: bool = True  # False: every line through the angle classifier
+    runtime: str = "openvino"  # or "onnxruntime", RapidOCR's own sessions
 
 
 DEFAULT = Tuning(text_px=None)  # RapidOCR's detector sizing, the classifier on demand
 FAST = Tuning(text_px=12.0, rec_batch=1)
-LEGACY = Tuning(text_px=None, cls_on_demand=False)
+LEGACY = Tuning(text_px=None, cls_on_demand=False, runtime="onnxruntime")
 
 
-def get_engine() -> Any:
-    """The process-wide RapidOCR engine, created lazily (loading its models is slow)."""
-    global _engine
+def get_engine(runtime: str = DEFAULT.runtime) -> Any:
+    """The process-wide RapidOCR engine of a runtime, created lazily (loading models is slow)."""
     with _lock:
-        if _engine is None:
+        if runtime not in _engines:
             # Must be set before onnxruntime starts its thread pools.
             os.environ.setdefault("OMP_NUM_THREADS", "1")
             from rapidocr_onnxruntime import RapidOCR
 
-            _engine = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
-            decode = _engine.text_rec.postprocess_op
-            _engine.text_rec.postprocess_op = _CharScores(decode)
-        return _engine
+            engine = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
+            engine.text_rec.postprocess_op = _CharScores(engine.text_rec.postprocess_op)
+            if runtime == "openvino":
+                _on_openvino(engine)
+            elif runtime != "onnxruntime":
+                raise ValueError(f"unknown OCR runtime {runtime!r}")
+            _engines[runtime] = engine
+        return _engines[runtime]
+
+
+def _on_openvino(engine: Any) -> None:
+    """Put OpenVINO, compiled from the same ONNX files, in place of RapidOCR's three sessions."""
+    import openvino
+    from rapidocr_onnxruntime.main import DEFAULT_CFG_PATH
+    from rapidocr_onnxruntime.utils import read_yaml, update_model_path
+
+    paths = update_model_path(read_yaml(DEFAULT_CFG_PATH))
+    core = openvino.Core()
+    core.set_property("CPU", {"INFERENCE_NUM_THREADS": 1, "NUM_STREAMS": 1,
+                              "PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": "f32",
+                              "CPU_DENORMALS_OPTIMIZATION": True,  # below 1e-38 is 0
+                              "ENABLE_CPU_PINNING": False})  # pool processes share the cores
+
+    def compiled(stage: str) -> _Compiled:
+        return _Compiled(core.compile_model(paths[stage]["model_path"], "CPU"), stage == "Det")
+
+    engine.text_det.infer = compiled("Det")
+    engine.text_cls.infer = compiled("Cls")
+    engine.text_rec.session = compiled("Rec")
+    preprocess = engine.text_det.get_preprocess
+    engine.text_det.get_preprocess = lambda longest: _TablePreprocess(preprocess(longest))
+
+
+class _TablePreprocess:
+    """RapidOCR's detector preprocessing, its per-pixel normalisation looked up in a table.
+
+    RapidOCR normalises the page in float64, pixel by pixel, which cost a fifth of an A4 page's
+    OCR once the models ran on OpenVINO. A pixel's value depends only on its byte and channel,
+    so the table holds RapidOCR's own result for each of the 256 x 3 and the input is identical.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        levels = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)
+        self.table = inner.normalize(levels).astype(np.float32).T  # [channel, byte]
+
+    def __call__(self, img: np.ndarray) -> np.ndarray | None:
+        resized = self.inner.resize(img)
+        if resized is None or resized.dtype != np.uint8:
+            return self.inner(img)
+        out = np.empty((1, 3, *resized.shape[:2]), np.float32)
+        for channel in range(3):
+            np.take(self.table[channel], resized[:, :, channel], out=out[0, channel])
+        return out
+
+
+class _Compiled:
+    """An OpenVINO model called like RapidOCR's session: one input in, a list of outputs back.
+
+    A request per call, so threads never share one. The detector's input is the whole page, and
+    OpenVINO keeps the buffers of the largest page it has seen: after each page the detector
+    hands them back, to the C heap and from there to the system, so a pool process stays as
+    small between pages as it was with ONNX Runtime (about 0.7 GB after receipts and A4 scans,
+    where keeping them held 1.2 GB). The detector runs one page at a time, so no call is
+    running while its buffers are released.
+    """
+
+    def __init__(self, model: Any, page_sized: bool) -> None:
+        self.model = model
+        self.page_sized = page_sized
+        self.lock = threading.Lock()
+
+    def __call__(self, batch: np.ndarray) -> list[np.ndarray]:
+        if not self.page_sized:
+            return [self._infer(batch)]
+        with self.lock:
+            out = self._infer(batch)
+            self.model.release_memory()
+            _LIBC.malloc_trim(0)
+        return [out]
+
+    def _infer(self, batch: np.ndarray) -> np.ndarray:
+        # the input is read in place (RapidOCR never reuses it), the output is a copy
+        return self.model.create_infer_request().infer([batch], share_inputs=True)[0]
 
 
 class _CharScores:
@@ -96,7 +186,7 @@ class _CharScores:
 def read_lines(img: Image.Image, tuning: Tuning = DEFAULT) -> list[Line]:
     """Text lines of an RGB image: box, text, score and each character's score, lines below
     MIN_SCORE left out."""
-    engine = get_engine()
+    engine = get_engine(tuning.runtime)
     engine.text_rec.rec_batch_num = tuning.rec_batch
     if tuning.text_px is None:
         if not tuning.cls_on_demand:

@@ -1,5 +1,6 @@
 """Offline OCR of a scanned page: words, their boxes, one engine with one thread."""
 
+import openvino
 import pytest
 
 from streams.ocr import _line_words, get_engine, ocr_image, words_text
@@ -43,7 +44,10 @@ def test_words_text_keeps_rows():
 def test_one_engine_per_process_with_one_thread():
     engine = get_engine()
     assert engine is get_engine()
-    options = engine.text_det.infer.session.get_session_options()
+    for model in (engine.text_det.infer, engine.text_rec.session, engine.text_cls.infer):
+        assert model.model.get_property("INFERENCE_NUM_THREADS") == 1
+        assert model.model.get_property("INFERENCE_PRECISION_HINT") == openvino.Type.f32  # not bf16
+    options = get_engine("onnxruntime").text_det.infer.session.get_session_options()
     assert options.intra_op_num_threads == 1
 
 

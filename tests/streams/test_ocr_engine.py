@@ -1,7 +1,9 @@
-"""How the OCR models are driven: the detector sized to the print, the classifier on demand."""
+"""How the OCR models are driven: OpenVINO, the detector sized to the print, the classifier on
+demand."""
 
 import io
 import random
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -12,7 +14,16 @@ from streams.document import Page
 from streams.eval_scoring import score_field
 from streams.extraction.local import extract_local
 from streams.ocr import ocr_image
-from streams.ocr_engine import FAST, LEGACY, char_height, detector_scale
+from streams.ocr_engine import (
+    DEFAULT,
+    FAST,
+    LEGACY,
+    Tuning,
+    char_height,
+    detector_scale,
+    get_engine,
+    read_lines,
+)
 from tests.streams.docgen import invoice_en, make_pdf, render_jpeg
 from tests.streams.scangen import degrade, draw_pdf, make_doc
 
@@ -70,3 +81,46 @@ def test_a_page_scanned_upside_down_is_turned_and_read():
     Image.open(io.BytesIO(jpeg)).rotate(180).save(flipped, format="JPEG", quality=90)
     texts = [w.text for w in ocr_image(flipped.getvalue())[0]]
     assert "INVOICE" in texts and any("INV-2024-0193" in t for t in texts)
+
+
+def _scan_of_a_generated_invoice(seed: int) -> Image.Image:
+    for index in range(50):
+        doc = make_doc(seed, index, "tune")
+        if doc.schema == "invoice":
+            break
+    image, _ = degrade(draw_pdf(doc), random.Random(f"noise-{seed}-{index}"))
+    return Image.open(io.BytesIO(image)).convert("RGB")
+
+
+def test_openvino_reads_every_line_as_onnx_runtime_does():
+    page = _scan_of_a_generated_invoice(304)
+    onnx = Tuning(text_px=None, runtime="onnxruntime")
+    assert DEFAULT.runtime == "openvino"
+    ours, theirs = read_lines(page), read_lines(page, onnx)
+    assert len(ours) > 20
+    assert [line[1] for line in ours] == [line[1] for line in theirs]
+    for (box, _, score, chars), (box2, _, score2, chars2) in zip(ours, theirs, strict=True):
+        assert np.allclose(box, box2, atol=1) and abs(score - score2) < 1e-2
+        assert np.allclose(chars, chars2, atol=1e-2)
+
+
+def test_openvino_engine_reads_pages_from_several_threads_at_once():
+    pages = [_scan_of_a_generated_invoice(seed) for seed in (305, 306)]
+    alone = [[line[1] for line in read_lines(page)] for page in pages]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda page: [line[1] for line in read_lines(page)], pages * 2))
+    assert together == alone * 2
+
+
+def test_an_unknown_ocr_runtime_is_refused():
+    with pytest.raises(ValueError, match="unknown OCR runtime"):
+        get_engine("tesseract")
+
+
+def test_the_detector_input_is_exactly_rapidocrs_own():
+    engine = get_engine()
+    page = np.random.default_rng(7).integers(0, 256, (1100, 850, 3), dtype=np.uint8)
+    ours = engine.text_det.get_preprocess(1100)(page)
+    theirs = get_engine("onnxruntime").text_det.get_preprocess(1100)(page)
+    assert ours.dtype == theirs.dtype == np.float32 and ours.shape == theirs.shape
+    assert np.array_equal(ours, theirs)
