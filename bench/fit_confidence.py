@@ -208,7 +208,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=7, help="with --degrade: the random seed")
     args = parser.parse_args(argv)
     if args.degrade:
-        degrade(*args.degrade, scale=tuple(args.scale), seed=args.seed)
+        source, target = args.degrade
+        degrade(source, target, scale=tuple(args.scale), seed=args.seed)
         return
     sets = [(Path(s.rsplit(":", 1)[0]), s.rsplit(":", 1)[1]) for s in args.sets]
     if args.score:

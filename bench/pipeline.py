@@ -26,6 +26,16 @@ async def warm_up(client: httpx.AsyncClient, watcher: Watcher, start: int) -> No
             raise TimeoutError("warm-up document did not complete in 120 s")
 
 
+async def warm_pool(client: httpx.AsyncClient, watcher: Watcher, processes: int,
+                    start: int) -> None:
+    """Two scans per pool process at once: every process has loaded the OCR models (one at a
+    time, as `warm_up` sends them, keeps the pool's other processes cold)."""
+    scans = [docmix.make("scan", start + i) for i in range(2 * processes)]
+    sent = await post_all(client, PATH, scans, len(scans))
+    if not await watcher.wait(_accepted(sent), 120):
+        raise TimeoutError("warm-up scans did not complete in 120 s")
+
+
 def _accepted(sent: list[Sent]) -> list[str]:
     return [s.doc_id for s in sent if s.doc_id]
 

@@ -36,7 +36,7 @@ class Scale:
 
 
 SCALES = {
-    "small": Scale(sequential=45, saturate=240, paced=80, burst=500, ocr=24, pre_docs=20,
+    "small": Scale(sequential=45, saturate=240, paced=80, burst=500, ocr=60, pre_docs=20,
                    pre_rounds=7, ingest=480, ingest_rounds=7, warm_messages=20_000),
     "full": Scale(sequential=120, saturate=800, paced=300, burst=500, ocr=90, pre_docs=40,
                   pre_rounds=7, ingest=1000, ingest_rounds=5, warm_messages=60_000, crash=500,
@@ -111,6 +111,9 @@ def overhead_only(logdir: Path, cfg: StackConfig, fake: str, s: Scale) -> dict:
 def pipeline_throughput(logdir: Path, cfg: StackConfig, fake: str, workers: int,
                         n: int) -> dict:
     async def body(client: httpx.AsyncClient, watcher: Watcher) -> dict:
+        if cfg.ocr:  # as the raw loop's pool: every process warm, its models loaded
+            pool = cfg.settings().preprocess_workers or os.cpu_count() or 1
+            await pipeline.warm_pool(client, watcher, pool, next(SEQ))
         sat = await pipeline.saturate(client, watcher, n, next(SEQ), UPLOAD_CONCURRENCY, 600)
         limit = bound(workers, cfg.ai_limit, cfg.latency_ms)
         return {"workers": workers, "ocr": cfg.ocr, "bound_docs_per_s": limit, "saturated": sat,
