@@ -12,7 +12,7 @@ import re
 from streams.extraction import labels as L
 from streams.extraction.dates import find_dates
 from streams.extraction.layout import Block, Layout, union
-from streams.extraction.parties import ADDRESS_WORD, MONEY, STREET_WORDS
+from streams.extraction.names import ADDRESS_WORD, MONEY, STREET_WORDS
 from streams.extraction.rules import Found
 
 ADDRESS_STOP = L.rx(

@@ -64,7 +64,7 @@ import re
 from typing import Any
 
 from config.schemas import FieldSpec
-from streams.extraction.parties import STREET_WORD
+from streams.extraction.names import STREET_WORD
 
 FEATURES = ("found", "prior", "margin", "ocr", "shape", "top", "first", "agree", "fail")
 KINDS = ("amount", "date", "name", "address", "id", "code", "items")

@@ -6,7 +6,8 @@ import re
 
 from streams.extraction import labels as L
 from streams.extraction.layout import Layout
-from streams.extraction.parties import candidate, clean_name, name_like
+from streams.extraction.names import clean_name, name_like
+from streams.extraction.parties import candidate
 from streams.extraction.rules import Found
 
 _FIELD_WORD = re.compile(r"^\W*(?:address|adresse|adres|anschrift|name|details)\b\W*",

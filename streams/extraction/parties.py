@@ -15,102 +15,22 @@ import math
 import re
 
 from streams.extraction import labels as L
-from streams.extraction.dates import find_dates
 from streams.extraction.layout import Block, Layout, union
+from streams.extraction.names import (
+    ADDRESS_WORD,
+    COMPANY_NO,
+    CONNECTORS,
+    LEGAL,
+    MONEY,
+    STREET_WORD,
+    clean_name,
+    fold,
+    name_from,
+    name_like,
+)
 from streams.extraction.rules import Found, best
 
-LEGAL = re.compile(
-    r"(?:(?<![A-Za-z0-9])(?:GmbH(?:\s*&\s*Co\.?\s*KG)?|KGaA|AG|KG|e\.K\.|OHG|UG|GbR|B\.\s?V\.?|BV"
-    r"|N\.\s?V\.?|NV|VOF|BVBA|SPRL|SARL|S\.A\.R\.L\.?|SAS|S\.A\.S\.?|S\.A\.|SA|S\.?r\.?l\.?|"
-    r"S\.p\.A\.?|SpA|LLC|L\.L\.C\.|LLP|PLC|plc|Oy|AB|A/S|ApS|S/B|Co\.|CO\.)"
-    r"|(?i:(?<![A-Za-z])(?:Ltd|Limited|Inc|Incorporated|Corp|Corporation|Pvt\.?\s*Ltd|"
-    r"Private\s+Limited|Pte\.?\s*Ltd|Pty\.?\s*Ltd|Bhd|Sdn\.?\s*Bhd)\.?)"
-    r"|(?i:Sdn\.?\s*Bhd|SDN\s*BND)\.?|(?<=[A-Za-z])GmbH)(?![A-Za-z0-9])"
-)
-_CONNECTORS = {"&", "and", "of", "et", "en", "und", "-", "+"}
-_NOT_NAME = L.rx(
-    "invoice", "receipt", "tax", "factuur", "rechnung", "facture", "=bill", "=date", "datum",
-    "page", "seite", "=tel", "telephone", "phone", "=fax", "www", "http", "@", "copy", "kopie",
-    "original", "duplicate", "payment", "statement", "=order", "delivery", "credit note",
-    "quotation", "=cash", "=table", "cashier", "welcome", "thank", "=no", "=gst",
-    "summary", "details", "=guest", "account", "=slip",
-)
 _TITLE = L.rx("=ticket", "kassabon", "kassenbon", "=beleg", "quittung")  # a receipt's title
-MONEY = re.compile(r"(?<![\d.,/-])\d{1,4}[.,]\d{2}(?![\d.,/-])")  # a price, not a postcode
-STREET_WORDS = (
-    "jalan", "jln", "lot", "taman", "tmn", "kawasan", "bandar", "level", "floor", "block", "plaza",
-    "lorong", "persiaran", "kampung", "seksyen", "street", "st", "road", "rd", "avenue", "ave",
-    "lane", "blvd", "drive", "suite", "unit", "building", "straße", "strasse", "str", "weg",
-    "platz", "allee", "gasse", "rue", "boulevard", "chemin", "place", "straat", "laan", "plein",
-    "gracht", "kade", "postbus", "box", "cedex",
-)
-STREET_WORD = re.compile(rf"\b(?:{'|'.join(STREET_WORDS)})\b", re.IGNORECASE)
-ADDRESS_WORD = re.compile(rf"\d|{STREET_WORD.pattern}", re.IGNORECASE)
-
-
-def _name_from(text: str, end: int, legal: int | None = None) -> str:
-    """The company name ending at `end`: capitalised words back to the first other word.
-
-    Words from `legal` on (the legal form, "Sdn bhd") belong to it in any case, and so does
-    the line's first word when the rest of the line is the name (OCR lowers a capital)."""
-    name: list[str] = []
-    words = text[:end].split()
-    legal_words = len(text[legal:end].split()) if legal is not None else 0
-    for index, word in enumerate(reversed(words)):
-        bare = word.strip(",;")
-        if re.search(r"\d:\d", word) or find_dates(word):
-            continue  # a date or time OCR put on the name's line
-        if word.endswith(":") or len(name) >= 7:
-            break
-        capital = bare[:1].isupper() or bare[:1].isdigit() or any(ch.isupper() for ch in bare)
-        first = index == len(words) - 1 and len(name) >= 2 and bare.isalpha()
-        if bare in _CONNECTORS or capital or bare[:1] in "(-" or index < legal_words or first:
-            name.insert(0, word)
-        else:
-            break
-    while name and name[0].strip(",;-") in _CONNECTORS:
-        name.pop(0)
-    return " ".join(name).strip(" ,;:-–")
-
-
-_REGISTRATION_TAIL = re.compile(r"\s*[(（][\w\s.:-]*\d[\w\s.:-]*[)）]?\s*$")  # "(519537-X)"
-_COMPANY_NO = re.compile(r"\s*[(（]\s*co\.?\s*(?:no|reg)", re.IGNORECASE)  # "(Co. No: 20154-T)"
-
-
-def clean_name(text: str) -> str:
-    text = _REGISTRATION_TAIL.sub("", text)
-    text = re.sub(r"(?<=[A-Za-z])0(?=[A-Za-z.])|(?<!\w)0(?=[A-Za-z]{2})", "O", text)  # "AEON C0."
-    text = re.sub(r"(?<=[a-z])(SDN\s*BHD|SDNBHD)\b", r" \1", text, flags=re.IGNORECASE)
-    text = re.sub(r"(?<=[A-Za-z])(GmbH)\b", r" \1", text)  # OCR glued "ACMEGmbH"
-    return text.strip(" ,;:-–|*")
-
-
-def is_label(text: str) -> bool:
-    """A field label on its own ("Buyer:", "Bill To", "Kunde"), not a value."""
-    stripped = text.strip()
-    if stripped.endswith(":"):
-        return True
-    for pattern in (L.CUSTOMER, L.VENDOR):
-        match = pattern.match(stripped)
-        if match and not re.search(r"[^\W\d_]{2}", stripped[match.end():]):
-            return True
-    return False
-
-
-# a slogan or web address printed above the name ("TQ FOR SHOPPING WITH shop.com")
-_PROMO = re.compile(r"(?i)for\s*shopping|shop\s*with|\.\s*c[o0]m\b|\.\s*net\b|\.\s*org\b")
-
-
-_CASH_AND_CARRY = re.compile(r"(?i)cash\s*(?:&|and)\s*carry")  # a shop's name, not a payment line
-
-
-def name_like(text: str) -> bool:
-    text = _REGISTRATION_TAIL.sub("", text)  # "99 SPEED MART S/D (519537-X)" is a name
-    letters = sum(ch.isalpha() for ch in text)
-    visible = sum(not ch.isspace() for ch in text)
-    return (letters >= 3 and letters >= 0.6 * visible and any(ch.isupper() for ch in text)
-            and not _NOT_NAME.search(_CASH_AND_CARRY.sub("", text)) and not _PROMO.search(text)
-            and not find_dates(text) and not is_label(text))
 
 
 def _customer_zone(layout: Layout) -> set[tuple[int, int]]:
@@ -127,15 +47,11 @@ def _customer_zone(layout: Layout) -> set[tuple[int, int]]:
     return zone
 
 
-def _fold(text: str) -> str:
-    return re.sub(r"[^\w]", "", LEGAL.sub("", text).casefold())
-
-
 def _frequency_bonus(name: str, layout: Layout, pages: int) -> float:
-    core = _fold(name)
+    core = fold(name)
     if len(core) < 3:
         return 0.0
-    count = sum(core in _fold(b.text) for b in layout.blocks)
+    count = sum(core in fold(b.text) for b in layout.blocks)
     return min(0.2, 0.1 * (math.ceil(count / pages) - 1))
 
 
@@ -190,9 +106,9 @@ def vendor_candidates(layout: Layout, receipt: bool) -> list[Found]:
         matches = list(LEGAL.finditer(block.text))
         for match, after in zip(matches, [*matches[1:], None], strict=False):
             if after is not None and after.start() - match.end() <= 8 and not (
-                    _COMPANY_NO.match(block.text, match.end())):
+                    COMPANY_NO.match(block.text, match.end())):
                 continue  # "AEON CO. (M) BHD.": the name runs on to the next legal form
-            name = clean_name(_name_from(block.text, match.end(), match.start()))
+            name = clean_name(name_from(block.text, match.end(), match.start()))
             if not _named(name) and name == clean_name(block.text) and (
                     above := _next_line(layout, block, -1)):
                 name = f"{clean_name(above.text)} {name}"  # "Nando's Chickenland" over "Sdn Bhd"
@@ -304,7 +220,7 @@ def _continues(line: Block, home: Block) -> bool:
     ratio = line.height / max(home.height, 1e-6)
     overlap = min(line.bbox[2], home.bbox[2]) - max(line.bbox[0], home.bbox[0]) > 0
     words = line.text.split()
-    sentence = ":" in line.text or words[-1].casefold() in _CONNECTORS  # "Payable in favor of"
+    sentence = ":" in line.text or words[-1].casefold() in CONNECTORS  # "Payable in favor of"
     return (0.8 <= ratio <= 1.3 and overlap and name_like(line.text) and not sentence
             and not L.OWNER.search(line.text) and not ADDRESS_WORD.search(line.text))
 

@@ -5,8 +5,8 @@ import pytest
 from config.schemas import BUILTIN
 from streams.extraction.dates import find_dates
 from streams.extraction.local import extract_local
+from streams.extraction.names import clean_name
 from streams.extraction.normalize import find_amounts
-from streams.extraction.parties import clean_name
 from streams.extraction.rules import id_spans, vat_spans
 from tests.streams import docgen
 from tests.streams.test_accuracy_rules import ITEMS, _receipt
