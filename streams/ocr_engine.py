@@ -49,7 +49,7 @@ Line = tuple[list[list[float]], str, float, list[float]]
 
 MIN_SCORE = 0.5  # RapidOCR's own default: lines below this are mostly noise
 _engines: dict[str, Any] = {}
-_LIBC = ctypes.CDLL("libc.so.6")  # glibc: malloc_trim returns freed heap to the system
+_TRIM = getattr(ctypes.CDLL(None), "malloc_trim", None)  # glibc's: freed heap back to the system
 _lock = threading.Lock()
 
 
@@ -156,7 +156,8 @@ class _Compiled:
         with self.lock:
             out = self._infer(batch)
             self.model.release_memory()
-            _LIBC.malloc_trim(0)
+            if _TRIM is not None:
+                _TRIM(0)
         return [out]
 
     def _infer(self, batch: np.ndarray) -> np.ndarray:
