@@ -3,10 +3,9 @@
 CPU per page is process time in this process (one inference thread), the pipeline's OCR
 (`streams.ocr_engine.DEFAULT`, on OpenVINO) and RapidOCR's own call on ONNX Runtime (`LEGACY`,
 what the pipeline ran before) alternating page by page on the same scans, so background load
-hits both. The raw loop is a
-pool of as many processes as the worker's (one per core) that OCRs the scanned pages of the same
-document mix and does nothing else; it runs before and after the pipeline's OCR-on run and its
-mean rate is the floor's documents/s.
+hits both. The raw loop is a pool of as many processes as the worker's (one per core) that OCRs
+the scanned pages of the same document mix and does nothing else; it runs before and after the
+pipeline's OCR-on run and its mean rate is the floor's documents/s.
 """
 
 from __future__ import annotations

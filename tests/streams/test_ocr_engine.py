@@ -25,6 +25,7 @@ from streams.ocr_engine import (
     read_lines,
 )
 from tests.streams.docgen import invoice_en, make_pdf, render_jpeg
+from tests.streams.docvariants import Doc
 from tests.streams.scangen import degrade, draw_pdf, make_doc
 
 
@@ -61,12 +62,22 @@ def test_an_a4_scan_is_detected_at_a_fraction_of_its_size():
     assert detector_scale(bgr, FAST) < 0.7  # 10-point print at 200 dpi is larger than needed
 
 
-def test_fast_and_legacy_read_the_same_generated_invoice():
-    for index in range(50):  # the first generated invoice of a tuning seed
-        doc = make_doc(303, index, "tune")
+def _generated_invoice_scan(seed: int) -> tuple[Doc, bytes]:
+    """The first generated invoice of a tuning seed, and its noisy scan (JPEG)."""
+    for index in range(50):
+        doc = make_doc(seed, index, "tune")
         if doc.schema == "invoice":
             break
-    image, _ = degrade(draw_pdf(doc), random.Random(f"noise-303-{index}"))
+    image, _ = degrade(draw_pdf(doc), random.Random(f"noise-{seed}-{index}"))
+    return doc, image
+
+
+def _scan_of_a_generated_invoice(seed: int) -> Image.Image:
+    return Image.open(io.BytesIO(_generated_invoice_scan(seed)[1])).convert("RGB")
+
+
+def test_fast_and_legacy_read_the_same_generated_invoice():
+    doc, image = _generated_invoice_scan(303)
     for tuning in (FAST, LEGACY):
         words, width, height = ocr_image(image, tuning)
         page = Page(number=1, width=width, height=height, source="image", words=words)
@@ -81,15 +92,6 @@ def test_a_page_scanned_upside_down_is_turned_and_read():
     Image.open(io.BytesIO(jpeg)).rotate(180).save(flipped, format="JPEG", quality=90)
     texts = [w.text for w in ocr_image(flipped.getvalue())[0]]
     assert "INVOICE" in texts and any("INV-2024-0193" in t for t in texts)
-
-
-def _scan_of_a_generated_invoice(seed: int) -> Image.Image:
-    for index in range(50):
-        doc = make_doc(seed, index, "tune")
-        if doc.schema == "invoice":
-            break
-    image, _ = degrade(draw_pdf(doc), random.Random(f"noise-{seed}-{index}"))
-    return Image.open(io.BytesIO(image)).convert("RGB")
 
 
 def test_openvino_reads_every_line_as_onnx_runtime_does():
