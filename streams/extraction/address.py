@@ -1,4 +1,5 @@
-"""The vendor's address: the lines under its name (or the rest of the name's line).
+"""The vendor's address: the lines under its name (or the rest of the name's line, or, when
+nothing under a name printed lower down reads as one, the address block right above it).
 
 An address block ends at a phone, tax-id, web or title line, at a line with a price (an item
 row), at running text and at a wide vertical gap; registration numbers, dates and a legal-form
@@ -11,8 +12,9 @@ import re
 
 from streams.extraction import labels as L
 from streams.extraction.dates import find_dates
+from streams.extraction.items import table_header
 from streams.extraction.layout import Block, Layout, union
-from streams.extraction.names import ADDRESS_WORD, MONEY, STREET_WORDS
+from streams.extraction.names import ADDRESS_WORD, MONEY, PLACE
 from streams.extraction.rules import Found
 
 ADDRESS_STOP = L.rx(
@@ -24,11 +26,6 @@ ADDRESS_STOP = L.rx(
     "iban", "=bic", "swift", "=hrb", "=abn", "=tin", "handelsregister", "registergericht",
 )
 MAX_ADDRESS_WORDS = 14
-# a street word, also glued ("14StationStreet", "JALANBESAR"; not the short ones, which sit
-# inside other words), or a postcode: a place, not a name
-_SHORT = ("lot", "tmn", "st", "rd", "ave", "str", "box")
-_GLUED_STREET = [w for w in STREET_WORDS if w not in _SHORT]
-_PLACE = re.compile(rf"(?<!\d)\d{{4,6}}(?!\d)|{'|'.join(_GLUED_STREET)}", re.IGNORECASE)
 # a price ends an address block; "31,31A, Jalan ..." (house numbers) is not one
 PRICE = re.compile(MONEY.pattern + r"(?![A-Za-z]{1,2}[,\s])")
 # glued words, an e-mail, a care line or a bare phone number ("careline:1800881231")
@@ -48,7 +45,8 @@ def pick_vendor_address(layout: Layout, vendor: Found | None) -> Found | None:
         return None
     row = layout.rows[vendor.row]
     home = next((b for b in row if b.bbox[0] - 1e-6 <= vendor.bbox[0] <= b.bbox[2]), row[0])
-    return _address_after_name(home, vendor.value) or _address_below(layout, home)
+    return (_address_after_name(home, vendor.value) or _address_below(layout, home)
+            or _address_above(layout, home))
 
 
 def _address_after_name(home: Block, name: str) -> Found | None:
@@ -56,7 +54,7 @@ def _address_after_name(home: Block, name: str) -> Found | None:
     at = home.text.find(name)
     rest = home.text[at + len(name):].strip(" ,;:-–|") if at >= 0 else ""
     words = re.sub(r"[(（][^)）]*[)）]?", "", rest)  # registration numbers are not addresses
-    if len(re.findall(r"[^\W\d_]", words)) < 3 or not ADDRESS_WORD.search(rest) or _stop(rest):
+    if len(re.findall(r"[^\W\d_]", words)) < 3 or not ADDRESS_WORD.search(words) or _stop(rest):
         return None
     text = re.sub(r"\s+[-–|]\s+", ", ", rest)
     return Found(text, home.page, home.span_bbox(len(home.text) - len(rest), len(home.text)),
@@ -79,14 +77,14 @@ def _address_below(layout: Layout, home: Block) -> Found | None:
         if _stop(other.text):
             skipped += 1
             if len(lines) == 1 and len(lines[0].text.split()) <= 2 and not (
-                    _PLACE.search(lines[0].text)):
+                    PLACE.search(lines[0].text)):
                 lines = []  # "Bentong-2" over a tax id: a branch's name, its address is lower
             if lines or skipped > 2:  # a tax-id line may sit between a shop's name and address
                 break
             continue
         if len(other.text.split()) > MAX_ADDRESS_WORDS or other.row in layout.table_rows or any(
-                PRICE.search(b.text) for b in row):
-            break  # running text or an item row, not an address block
+                PRICE.search(b.text) for b in row) or table_header(row) is not None:
+            break  # running text, an item row or the items' header, not an address block
         if not lines and not ADDRESS_WORD.search(other.text):
             continue  # the name's other lines ("CO. (M) SDN BHD", "TRADING"), not its address
         if not ADDRESS_SKIP.search(other.text) and not find_dates(other.text):
@@ -97,6 +95,25 @@ def _address_below(layout: Layout, home: Block) -> Found | None:
         return None
     text = ", ".join(b.text.strip(" ,") for b in lines)
     return Found(text, home.page, union([b.bbox for b in lines]), 0.55, lines[0].row)
+
+
+def _address_above(layout: Layout, home: Block) -> Found | None:
+    """The address block right over a name printed lower down, past its phone and mail lines
+    (a shop in a mall prints the mall, its address, then the company's name)."""
+    lines: list[Block] = []
+    for row in layout.rows[max(0, home.row - 8): home.row][::-1]:
+        over = [b for b in row if b.page == home.page]
+        if not over or _stop(over[0].text) and not lines:
+            continue
+        line = over[0]
+        if _stop(line.text) or not ADDRESS_WORD.search(line.text) or len(lines) >= 5 or any(
+                PRICE.search(b.text) for b in over):
+            break
+        lines.insert(0, line)
+    if not lines:
+        return None
+    text = ", ".join(b.text.strip(" ,") for b in lines)
+    return Found(text, home.page, union([b.bbox for b in lines]), 0.5, lines[0].row)
 
 
 def _stop(text: str) -> bool:

@@ -35,7 +35,7 @@ _QTY = re.compile(
 MAX_ROW_GAP = 6.0  # line heights of empty space that end a table
 
 
-def _header(row: list[Block]) -> tuple[float, float] | None:
+def table_header(row: list[Block]) -> tuple[float, float] | None:
     """The description column's x-range when `row` is a table header, else None."""
     text = " ".join(b.text for b in row)
     kinds = [bool(p.search(text)) for p in (DESC, QTY, PRICE, AMOUNT)]
@@ -123,7 +123,7 @@ def extract_items(layout: Layout) -> list[ItemRow]:
     pending: list[Block] = []
     last: Block | None = None
     for row in layout.rows:
-        head = _header(row)
+        head = table_header(row)
         if head is not None:
             column, pending, last = head, [], row[0]
             continue

@@ -33,6 +33,11 @@ STREET_WORDS = (
     "gracht", "kade", "postbus", "box", "cedex",
 )
 STREET_WORD = re.compile(rf"\b(?:{'|'.join(STREET_WORDS)})\b", re.IGNORECASE)
+# a street word, also glued ("14StationStreet", "JALANBESAR"; not the short ones, which sit
+# inside other words), or a postcode: a place, not a name
+_SHORT = ("lot", "tmn", "st", "rd", "ave", "str", "box")
+_GLUED_STREET = "|".join(w for w in STREET_WORDS if w not in _SHORT)
+PLACE = re.compile(rf"(?<!\d)\d{{4,6}}(?!\d)|{_GLUED_STREET}", re.IGNORECASE)
 ADDRESS_WORD = re.compile(rf"\d|{STREET_WORD.pattern}", re.IGNORECASE)
 
 
@@ -62,11 +67,14 @@ def name_from(text: str, end: int, legal: int | None = None) -> str:
 
 
 _REGISTRATION_TAIL = re.compile(r"\s*[(（][\w\s.:-]*\d[\w\s.:-]*[)）]?\s*$")  # "(519537-X)"
+# a company number inside the line ends the name: "MYNEWS RETAIL SB (306295-X) FKA BISON ..."
+_REGISTRATION_INSIDE = re.compile(
+    r"(?<=\S)\s*[(（]\s*[A-Z]{0,3}\d{5,}\s*-?\s*[A-Z]{1,2}\s*[)）].*$")
 COMPANY_NO = re.compile(r"\s*[(（]\s*co\.?\s*(?:no|reg)", re.IGNORECASE)  # "(Co. No: 20154-T)"
 
 
 def clean_name(text: str) -> str:
-    text = _REGISTRATION_TAIL.sub("", text)
+    text = _REGISTRATION_TAIL.sub("", _REGISTRATION_INSIDE.sub("", text))
     text = re.sub(r"(?<=[A-Za-z])0(?=[A-Za-z.])|(?<!\w)0(?=[A-Za-z]{2})", "O", text)  # "AEON C0."
     text = re.sub(r"(?<=[a-z])(SDN\s*BHD|SDNBHD)\b", r" \1", text, flags=re.IGNORECASE)
     text = re.sub(r"(?<=[A-Za-z])(GmbH)\b", r" \1", text)  # OCR glued "ACMEGmbH"

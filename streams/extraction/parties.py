@@ -5,7 +5,8 @@ Vendor candidates, scored and the best kept:
   account holder of an invoice is its issuer);
 - a company name ending in a legal form (GmbH, B.V., SARL, Sdn Bhd, Inc...), higher near the
   top of page 1 and when the name recurs (vendors repeat in headers, footers and legal text);
-- the first name-like line of page 1 (shops print their name first on receipts).
+- the first name-like line of page 1 (shops print their name first on receipts), but not an
+  address line, nor a mall whose name comes back in the address under it.
 Anything under a customer label ("Bill to", "Factuuradres") is penalised.
 """
 
@@ -13,8 +14,10 @@ from __future__ import annotations
 
 import math
 import re
+from difflib import SequenceMatcher
 
 from streams.extraction import labels as L
+from streams.extraction.items import table_header
 from streams.extraction.layout import Block, Layout, union
 from streams.extraction.names import (
     ADDRESS_WORD,
@@ -22,6 +25,7 @@ from streams.extraction.names import (
     CONNECTORS,
     LEGAL,
     MONEY,
+    PLACE,
     STREET_WORD,
     clean_name,
     fold,
@@ -120,11 +124,13 @@ def vendor_candidates(layout: Layout, receipt: bool) -> list[Found]:
                 score = 0.45 + 0.3 * top - (0.35 if behind else 0)
                 cands.append(candidate(block, name, score, block.text.find(name)))
     first_rows = [b for b in layout.blocks if b.page == 1][:12]
-    named = [b for b in first_rows if name_like(b.text) and not L.OWNER.search(b.text)][:3]
+    named = [b for b in first_rows if name_like(b.text) and not L.OWNER.search(b.text)
+             and not _address_line(b.text) and not _place_name(layout, b)][:3]
     for rank, block in enumerate(named):
-        if _address_line(block.text) or _TITLE.search(block.text) or any(
-                MONEY.search(o.text) for o in layout.rows[block.row]):
-            continue  # "G.23 Plaza Seri Setia", "TICKET", an item ("Tea | 38,43"): not a name
+        row = layout.rows[block.row]
+        if _TITLE.search(block.text) or any(MONEY.search(o.text) for o in row) or (
+                table_header(row) is not None):
+            continue  # "TICKET", an item ("Tea | 38,43"), "QTY | PRICE": not a name
         cands.append(candidate(block, clean_name(block.text), (0.6 if receipt else 0.45)
                                 - 0.05 * rank))
     return cands
@@ -136,7 +142,25 @@ def _named(name: str) -> bool:
 
 
 def _address_line(text: str) -> bool:
-    return bool(STREET_WORD.search(text) and re.search(r"\d", text))
+    """"G.23 Plaza Seri Setia", or OCR-glued "UNIT105,BLOCKA,PUSAT DAGANGAN": not a name."""
+    glued = PLACE.search(text) and text.count(",") >= 2
+    return bool((STREET_WORD.search(text) or glued) and re.search(r"\d", text))
+
+
+def _place_name(layout: Layout, block: Block) -> bool:
+    """A mall or building printed over the shop: its name comes back in the address under it
+    ("OASIS VILLAGE" over "LOUNGE 2, GROUND FLOOR, OASIS VILLAGE NO 2")."""
+    core = fold(block.text)
+    below = _next_row(layout, block)
+    if len(core) < 6 or below is None or not _address_line(below.text):
+        return False
+    found = SequenceMatcher(None, core, fold(below.text), autojunk=False).find_longest_match()
+    return found.size >= len(core) - 1
+
+
+def _next_row(layout: Layout, block: Block) -> Block | None:
+    rows = layout.rows[block.row + 1: block.row + 2]
+    return next((b for row in rows for b in row if b.page == block.page), None)
 
 
 _FORMER = re.compile(r"(?i)\b(?:formerly|previously|dahulu|ehemals|anciennement|voorheen)\b")

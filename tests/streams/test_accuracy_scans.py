@@ -126,6 +126,21 @@ def test_an_item_above_a_gst_total_line_is_not_the_shop_name():
     assert data["vendor"] == "SANYU STATIONERY SHOP"
 
 
+@pytest.mark.parametrize("glued", [False, True])
+def test_a_mall_printed_over_the_shop_is_neither_its_name_nor_the_end_of_its_address(glued):
+    head = ("OASIS VILLAGE", "LOUNGE 2, GROUND FLOOR, ASIS VILLAGE NO 2,",
+            "JALAN PJU 1A/7A, OASIS SQUARE, OASIS DAMANSARA.", "47301, PETALING JAYA, SELANGOR",
+            "careline: 1800881231", "MYNEWS RETAIL SB (306295-X) FKA BISON STORES SB",
+            "TAX REG ID CBP000709361664")
+    if glued:  # OCR loses the spaces on these receipts
+        head = tuple(line.replace(" ", "") for line in head)
+    data = _receipt(("QTY PRICE DISC", "AMT"), ("UNICORN BALL PEN BLUE 1", "1.90"),
+                    ("TOTAL", "1.90"), head=head)
+    assert data["vendor"].replace(" ", "") == "MYNEWSRETAILSB"
+    assert data["vendor_address"].replace(" ", "").startswith("LOUNGE2,GROUNDFLOOR")
+    assert data["vendor_address"].replace(" ", "").endswith("PETALINGJAYA,SELANGOR")
+
+
 def test_a_sentence_above_a_company_name_is_not_the_first_half_of_it():
     head = ("Note:AllPayment tobemade infavor of", "Oravel Stays Pvt. Ltd.", "Bank: HDFC")
     data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head, name_lines=2)
