@@ -67,6 +67,10 @@ def create_app(settings: Settings, *, metrics: Metrics | None = None,
                               registry=ctx.metrics.registry)
 
     @app.task
+    async def warm_pool() -> None:
+        await ctx.warm()
+
+    @app.task
     async def freeze_startup_heap() -> None:
         gc.freeze()  # as the API does: startup's objects are never garbage, stop re-scanning them
 

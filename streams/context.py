@@ -55,10 +55,18 @@ class StageContext:
         size = settings.preprocess_workers or os.cpu_count() or 1
         new_pool = partial(ProcessPoolExecutor, size,
                            mp_context=multiprocessing.get_context("spawn"),
-                           initializer=exit_with_parent, initargs=(os.getpid(),))
+                           initializer=start_child, initargs=(os.getpid(), settings.ocr_enabled))
         return cls(settings, metrics=metrics, stores=stores or open_stores(settings),
                    chain=chain or ProviderChain(settings, metrics), send=send, pool=new_pool(),
                    pool_size=size, new_pool=new_pool)
+
+    async def warm(self) -> None:
+        """Start every pool process now, not on the first documents: each loads the OCR models
+        as it starts (about a second of CPU), which the first scans would otherwise wait for."""
+        started = time.monotonic()
+        pids = await asyncio.gather(*(self.in_pool(os.getpid) for _ in range(self.pool_size)))
+        log.info("pool.warm", processes=len(set(pids)), ocr=self.settings.ocr_enabled,
+                 ms=round((time.monotonic() - started) * 1000))
 
     def topic_name(self, spec: TopicSpec) -> str:
         return catalogue.name(spec, self.settings.topic_prefix)
@@ -108,8 +116,22 @@ class StageContext:
         self.pool.shutdown(wait=False, cancel_futures=True)
 
 
+def start_child(parent: int, ocr: bool) -> None:
+    """Pool initializer: tie the child to its worker, and load the OCR models before any work.
+    A failed load is left to the first scan (which then fails with its own error), so a broken
+    model never breaks the pool for documents that need no OCR."""
+    exit_with_parent(parent)
+    if ocr:
+        try:
+            from streams.ocr import get_engine
+
+            get_engine()
+        except Exception as exc:  # noqa: BLE001 - logged; the first scan reports it
+            log.warning("pool.ocr_load_failed", error=repr(exc))
+
+
 def exit_with_parent(parent: int, interval: float = 1.0) -> None:
-    """Pool initializer: a child ends when its worker dies, however it died (even kill -9)."""
+    """A pool child ends when its worker dies, however it died (even kill -9)."""
 
     def watch() -> None:
         while os.getppid() == parent:
