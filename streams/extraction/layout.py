@@ -72,7 +72,18 @@ class Layout:
         return [b for row in self.rows for b in row]
 
     def right_of(self, block: Block) -> list[Block]:
-        return self.rows[block.row][block.index + 1:]
+        """The blocks after `block` on its line: its row's, or, when its row has none, those
+        of the row above or below that sit mostly beside it (two columns whose lines are
+        spaced differently fall into neighbouring rows: "Tel: ... 2018-5753" over
+        "USt-IdNr: ... Rechnungsnr.:")."""
+        after = self.rows[block.row][block.index + 1:]
+        if after:
+            return after
+        beside = [other for row in self.rows[max(0, block.row - 1): block.row + 2]
+                  for other in row if other.page == block.page and other.row != block.row
+                  and other.bbox[0] >= block.bbox[2] and _v_overlap(block.bbox, other.bbox)
+                  >= 0.6 * min(block.height, other.height)]
+        return sorted(beside, key=lambda b: b.bbox[0])
 
     def below(self, block: Block, max_rows: int = 2) -> list[Block]:
         """Blocks in the next rows of the same page that overlap `block` horizontally."""
@@ -88,6 +99,10 @@ class Layout:
 
 def _h_overlap(a: BBox, b: BBox) -> float:
     return min(a[2], b[2]) - max(a[0], b[0])
+
+
+def _v_overlap(a: BBox, b: BBox) -> float:
+    return min(a[3], b[3]) - max(a[1], b[1])
 
 
 def _rows_of_page(words: list[Word]) -> list[list[Word]]:

@@ -4,6 +4,7 @@ import pytest
 
 from config.schemas import BUILTIN
 from streams.extraction.dates import find_dates
+from streams.extraction.layout import build_layout
 from streams.extraction.local import extract_local
 from streams.extraction.names import clean_name
 from streams.extraction.normalize import find_amounts
@@ -243,6 +244,18 @@ def test_an_invoice_prefix_glued_to_its_number_is_not_a_label():
              (60, 160, "Summe", 9), (200, 160, "1.767,51 EUR", 9)]
     data = extract_local(docgen.pages_of(docgen.make_pdf(items)), BUILTIN["invoice"]).data
     assert data["invoice_number"] == "INV2024-4112"
+
+
+def test_a_label_and_its_value_that_fall_into_neighbouring_rows():
+    # two columns spaced differently: the value sits on the left column's upper line, and its
+    # label on the lower one
+    items = [(60, 50, "RECHNUNG", 14), (40, 100, "Tel: +49 421 845 2409", 8),
+             (40, 112, "USt-IdNr.: DE957698721", 8), (330, 108, "Rechnungsnr.:", 10),
+             (420, 107, "2018-5753", 10), (60, 160, "Summe", 9), (200, 160, "1.767,51 EUR", 9)]
+    pages = docgen.pages_of(docgen.make_pdf(items))
+    rows = [[b.text for b in row] for row in build_layout(pages).rows]
+    assert ["Tel: +49 421 845 2409", "2018-5753"] in rows  # the case this test is about
+    assert extract_local(pages, BUILTIN["invoice"]).data["invoice_number"] == "2018-5753"
 
 
 @pytest.mark.parametrize(("head", "address"), [
