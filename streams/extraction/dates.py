@@ -55,7 +55,7 @@ _DATE_PATTERNS = [
         r"(?![-/](?!\d{1,2}:\d\d)\d)"
     ),
     re.compile(
-        rf"(?<![\w])(?P<d>\d{{1,2}})(?:er|st|nd|rd|th)?\.?{_SEP}(?P<m>{_MONTH_ALT})\.?{_SEP}"
+        rf"(?<![\w])(?P<d>\d{{1,2}})(?:er|st|nd|rd|th)?[.:]?{_SEP}(?P<m>{_MONTH_ALT})\.?{_SEP}"
         r"(?:(?P<y>\d{4})(?:(?=[.,]?\d{1,4}:\d)|(?![.,]?\d))|(?P<yy>\d{2})(?![.,]?\d))",
         re.IGNORECASE,
     ),

@@ -39,7 +39,8 @@ def test_dates_after_a_dot_or_before_a_dashed_time(text, iso):
                                            ("27/01/2021.15:30 | #7967", "2021-01-27"),
                                            ("13May2016.13:32 | #6224", "2016-05-13"),
                                            ("Date': | 30.07:2021", "2021-07-30"),
-                                           ("Datum:13-12-19.07:06", "2019-12-13")])
+                                           ("Datum:13-12-19.07:06", "2019-12-13"),
+                                           ("Vervaldatum: 22:apr2017", "2017-04-22")])
 def test_dates_whose_separators_or_time_ocr_garbled(text, iso):
     assert [v for *_, v in find_dates(text)] == [iso]
 
