@@ -3,7 +3,7 @@
 import openvino
 import pytest
 
-from streams.ocr import _line_words, get_engine, ocr_image, words_text
+from streams.ocr import _line_words, ascii_forms, get_engine, ocr_image, words_text
 from tests.streams.docgen import invoice_en, make_pdf, render_jpeg, text_rect
 
 
@@ -95,6 +95,16 @@ def test_a_word_scores_its_least_sure_letter_or_digit():
     words = _line_words("Total 1:5", box, 100, 100, score=0.9, chars=chars)
     assert [w.score for w in words] == [0.6, 0.95]  # the unsure 't'; '1' and '5', not ":"
     assert [w.score for w in _line_words("Total 1:5", box, 100, 100, score=0.9)] == [0.9, 0.9]
+
+
+def test_full_width_punctuation_is_read_as_ascii(monkeypatch, scan):
+    line = "AEON CO.（M）BHD　Tel：07-3551223，"
+    box = [[0, 0], [300, 0], [300, 20], [0, 20]]
+    monkeypatch.setattr("streams.ocr.read_lines",
+                        lambda _img, _tuning: [(box, line, 0.9, [0.9] * len(line))])
+    words, _, _ = ocr_image(scan[1])
+    assert [w.text for w in words] == ["AEON", "CO.(M)BHD", "Tel:07-3551223,"]
+    assert ascii_forms("（１２．５０）。") == "(12.50)."
 
 
 def test_each_recognised_line_carries_its_characters_scores(scan):
