@@ -272,6 +272,10 @@ def test_a_label_and_its_value_that_fall_into_neighbouring_rows():
                   "SEKSYEN U13, 40170 SHAH ALAM", "Te:0111-588-0000"),
                  "NO.17-G, JALAN SETIA INDAH, SEKSYEN U13, 40170 SHAH ALAM",
                  id="a bare registration number and a two-dash phone"),
+    pytest.param(("BHPetrol Palekbang", "Lot 1626, Mukim Kampung Laut,",
+                  "Tumpat, 16200 Palekbang, Kelantan", "PREPAY CHIT NUMBER", "29721"),
+                 "Lot 1626, Mukim Kampung Laut, Tumpat, 16200 Palekbang, Kelantan",
+                 id="a number's label and its number"),
 ])
 def test_lines_that_end_the_address_or_are_not_part_of_it(head, address):
     data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)
