@@ -11,7 +11,8 @@ schema and the page's text rows; it returns one `Check`, or None when it cannot 
                                              not, it names the items only: item rows read from
                                              a scan are far more often wrong than a labelled
                                              total (57 of 61 totals it named on tuning scans
-                                             were right)
+                                             were right); not judged when the total's amount
+                                             is printed on a subtotal row and no total row
     quantity_times_unit_price_equals_amount  on every item that has all three
     tendered_minus_change_equals_total       cash tendered and change printed on the page
                                              (exact: a total before cash rounding fails it);
@@ -37,6 +38,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from config.schemas import CHECKS, SchemaDef
+from streams.extraction import labels as L
 from streams.extraction.labels import rx
 from streams.extraction.normalize import find_amounts, find_currencies
 from topics.models import Check
@@ -106,6 +108,9 @@ def items_sum(data: Data, schema: SchemaDef, rows: list[str], today: date) -> Ch
     targets = {"subtotal": sub, "total": total,
                "total less tax": total - tax if total is not None and tax is not None else None}
     tolerance = CENT * len(amounts)
+    if sub is None and total is not None and abs(found - total) <= tolerance and (
+            _only_on_subtotal_rows(rows, total)):
+        return None  # they add up to the subtotal line's amount: no evidence for the total
     for name, want in targets.items():
         if want is not None and abs(found - want) <= tolerance:
             field = "subtotal" if name == "subtotal" else "total"
@@ -117,6 +122,18 @@ def items_sum(data: Data, schema: SchemaDef, rows: list[str], today: date) -> Ch
         return None
     return Check(rule="line_items_sum_to_subtotal", ok=False, fields=["line_items"],
                  detail=f"items {found} != {against} {want}")
+
+
+def _only_on_subtotal_rows(rows: list[str], total: Decimal) -> bool:
+    """Whether the total's amount is printed on a subtotal row and on no total row: a total
+    read from the subtotal line (its own label misread) agrees with the items as the
+    subtotal does, so the sum cannot tell the two apart."""
+    labels = set()
+    for row in rows:
+        if any(money(value) == total for *_, value in find_amounts(row)):
+            labels.add("sub" if L.SUBTOTAL[2].search(row) else "total" if any(
+                p.search(row) for p in L.TOTAL.values()) else "")
+    return "sub" in labels and "total" not in labels
 
 
 def quantity_times_price(data: Data, schema: SchemaDef, rows: list[str],

@@ -57,6 +57,15 @@ def test_line_items_sum_to_subtotal_or_total():
     assert not bad.ok and bad.fields == ["line_items"] and "subtotal 16.00" in bad.detail
 
 
+def test_items_adding_up_to_a_total_read_from_the_subtotal_line_are_no_evidence_for_it():
+    items = [{"amount": "76.00"}, {"amount": "10.00"}, {"amount": "165.00"}]
+    data = {"line_items": items, "total": "251.00"}
+    misread = ["SubTotal: 251.00", "Cash Promotion 34.00", "Tote! Inclusive GST: 217.00"]
+    assert check("line_items_sum_to_subtotal", data, misread) is None  # not judged
+    printed = ["SubTotal: 251.00", "Grand Total 251.00"]  # no discount: the total is the same
+    assert check("line_items_sum_to_subtotal", data, printed).ok
+
+
 def test_quantity_times_unit_price():
     items = [{"quantity": 10, "unit_price": "120.00", "amount": "1200.00"},
              {"quantity": 2, "unit_price": "45.50", "amount": "19.00"}]
