@@ -14,7 +14,7 @@ from streams.extraction import labels as L
 from streams.extraction.dates import find_dates
 from streams.extraction.items import table_header
 from streams.extraction.layout import Block, Layout, union
-from streams.extraction.names import ADDRESS_WORD, MONEY, PLACE
+from streams.extraction.names import ADDRESS_WORD, MONEY, PLACE, STREET_WORD
 from streams.extraction.rules import Found
 
 ADDRESS_STOP = L.rx(
@@ -46,7 +46,7 @@ def pick_vendor_address(layout: Layout, vendor: Found | None) -> Found | None:
         return None
     row = layout.rows[vendor.row]
     home = next((b for b in row if b.bbox[0] - 1e-6 <= vendor.bbox[0] <= b.bbox[2]), row[0])
-    return (_address_after_name(home, vendor.value) or _address_below(layout, home)
+    return (_address_after_name(home, vendor.value) or _address_below(layout, home, vendor.value)
             or _address_above(layout, home))
 
 
@@ -62,8 +62,9 @@ def _address_after_name(home: Block, name: str) -> Found | None:
                  0.6, home.row)
 
 
-def _address_below(layout: Layout, home: Block) -> Found | None:
+def _address_below(layout: Layout, home: Block, name: str) -> Found | None:
     """Up to five address-like lines under the name, before phone/tax-id/title lines."""
+    brand = _first_word(name)
     lines: list[Block] = []
     prev, skipped = home, 0
     for row in layout.rows[home.row + 1: home.row + 9]:
@@ -86,8 +87,8 @@ def _address_below(layout: Layout, home: Block) -> Found | None:
         if len(other.text.split()) > MAX_ADDRESS_WORDS or other.row in layout.table_rows or any(
                 PRICE.search(b.text) for b in row) or table_header(row) is not None:
             break  # running text, an item row or the items' header, not an address block
-        if not lines and not ADDRESS_WORD.search(other.text):
-            continue  # the name's other lines ("CO. (M) SDN BHD", "TRADING"), not its address
+        if not lines and (not ADDRESS_WORD.search(other.text) or _outlet(other.text, brand)):
+            continue  # the name's other lines ("CO. (M) SDN BHD", "TRADING") or the outlet's
         if not ADDRESS_SKIP.search(other.text) and not find_dates(other.text):
             lines.append(other)
     while lines and not ADDRESS_WORD.search(lines[0].text):
@@ -115,6 +116,18 @@ def _address_above(layout: Layout, home: Block) -> Found | None:
         return None
     text = ", ".join(b.text.strip(" ,") for b in lines)
     return Found(text, home.page, union([b.bbox for b in lines]), 0.5, lines[0].row)
+
+
+def _outlet(text: str, brand: str) -> bool:
+    """An outlet's name under the company's: "Nando's 1 Mont Kiara" under "Nando's Chickenland
+    Malaysia Sdn Bhd" (its first word, and no street word or postcode)."""
+    return _first_word(text) == brand and not PLACE.search(text) and not (
+        STREET_WORD.search(text))
+
+
+def _first_word(text: str) -> str:
+    words = re.findall(r"[^\W\d_]{3,}", text.casefold())
+    return words[0] if words else ""
 
 
 def _stop(text: str) -> bool:

@@ -159,6 +159,18 @@ def test_a_legal_form_on_its_own_line_ends_the_name_above_it():
     assert data["vendor_address"].startswith("Unit G-13")
 
 
+@pytest.mark.parametrize(("head", "address"), [
+    (("Nando's Chickenland Malaysia Sdn Bhd", "Nando's 1 Mont Kiara", "Unit G-13, Ground Floor",
+      "Jln Kiara, Mont Kiara", "50480 Kuala Lumpur"),
+     "Unit G-13, Ground Floor, Jln Kiara, Mont Kiara, 50480 Kuala Lumpur"),
+    (("SUNWAY TRADING SDN BHD", "SUNWAY PYRAMID, LOT 5", "JALAN PJS 11/15", "46150 PETALING JAYA"),
+     "SUNWAY PYRAMID, LOT 5, JALAN PJS 11/15, 46150 PETALING JAYA"),
+])
+def test_an_outlet_named_after_the_company_is_not_the_first_line_of_its_address(head, address):
+    data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)
+    assert data["vendor_address"] == address
+
+
 def test_a_total_label_whose_t_and_o_ocr_read_as_i_and_u():
     data = _receipt(("PRINGLES SOUR CREAM", "4.80"), ("SUBIUIAL", "4.80"), ("6% TAX", "0.24-"),
                     ("SUBIUIAL.", "4.51"), ("RUUNDING ADJUSIMENIS", "0.01-"),
