@@ -77,18 +77,22 @@ def total_candidates(layout: Layout) -> list[Found]:
     return out
 
 
-def _digits_total(layout: Layout, expected: Decimal) -> Found | None:
-    """A totals row whose digits spell subtotal + tax with its separator lost ("86880")."""
-    want = re.sub(r"\D", "", f"{expected:.2f}")
+def _digits_total(layout: Layout, sub: Found, tax: Found | None) -> Found | None:
+    """A totals row whose digits spell subtotal + tax, or the subtotal (tax included), with
+    its separator lost ("TOTAL 8688", "TOTAL 400")."""
+    for expected in dict.fromkeys([Decimal(sub.value) + _value(tax), Decimal(sub.value)]):
+        want = re.sub(r"\D", "", f"{expected:.2f}")
 
-    def spans(text: str) -> list:
-        if any(Decimal(v) == expected for *_, v in amount_spans(text)):
-            return []  # printed with its separator: a row the total rules excluded on purpose
-        match = re.search(rf"(?<!\d){want}(?!\d)", re.sub(r"[.,\s]", "", text))
-        return [(0, len(text), str(expected))] if match else []
+        def spans(text: str, expected: Decimal = expected, want: str = want) -> list:
+            if any(Decimal(v) == expected for *_, v in amount_spans(text)):
+                return []  # printed with its separator: a row the total rules excluded on purpose
+            match = re.search(rf"(?<!\d){want}(?!\d)", re.sub(r"[.,\s]", "", text))
+            return [(0, len(text), str(expected))] if match else []
 
-    found = labelled(layout, L.TOTAL, spans, _total_excluded, below=False)
-    return found[0][0] if found else None
+        found = labelled(layout, L.TOTAL, spans, _total_excluded, below=False)
+        if found:
+            return found[0][0]
+    return None
 
 
 def subtotal_candidates(layout: Layout) -> list[Found]:
@@ -208,8 +212,7 @@ def pick_amounts(layout: Layout) -> dict[str, Found | None]:
         for f in (t, s, x):
             f.score = min(1.0, f.score + 0.1)
     elif (top_total is None or top_total.score < TIER_SCORE[2] + 0.05) and picked[
-            "subtotal"] and picked["tax"] and (repaired := _digits_total(
-            layout, Decimal(picked["subtotal"].value) + Decimal(picked["tax"].value))):
+            "subtotal"] and (repaired := _digits_total(layout, picked["subtotal"], picked["tax"])):
         repaired.score = min(repaired.score, 0.6)
         picked["total"] = repaired
     if payment and (total := picked["total"]) and _paid_rounds(paid, Decimal(total.value)):
@@ -220,6 +223,10 @@ def pick_amounts(layout: Layout) -> dict[str, Found | None]:
     if fallback is not None and picked["total"] is fallback:
         fallback.margin = 0.0  # chosen by size alone: no lead over the page's other amounts
     return picked
+
+
+def _value(found: Found | None) -> Decimal:
+    return Decimal(found.value) if found else Decimal(0)
 
 
 def cash_rounded(value: Decimal) -> bool:

@@ -171,6 +171,16 @@ def test_an_outlet_named_after_the_company_is_not_the_first_line_of_its_address(
     assert data["vendor_address"] == address
 
 
+@pytest.mark.parametrize(("rows", "total"), [
+    ((("SUBTOTAL", "81.96"), ("GST 6%", "4.92"), ("TOTAL", "8688")), "86.88"),
+    ((("SUB-TOTAL(GST)", "4.00"), ("TOTAL", "400"), ("GST 6% INCLUDED IN TOTAL", ""),
+      ("TAX TOTAL:", "0.23")), "4.00"),
+], ids=["subtotal plus tax", "the subtotal, tax included"])
+def test_a_total_whose_decimal_point_ocr_lost(rows, total):
+    data = _receipt(("PLUG TOP 1 X", "4.06"), *rows)
+    assert data["total"] == total
+
+
 def test_a_total_label_whose_t_and_o_ocr_read_as_i_and_u():
     data = _receipt(("PRINGLES SOUR CREAM", "4.80"), ("SUBIUIAL", "4.80"), ("6% TAX", "0.24-"),
                     ("SUBIUIAL.", "4.51"), ("RUUNDING ADJUSIMENIS", "0.01-"),
