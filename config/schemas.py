@@ -26,6 +26,7 @@ CHECKS: dict[str, tuple[str, ...]] = {
     "total_not_zero": ("total",),
     "dates_plausible": (),  # every date field
     "due_date_not_before_date": ("date", "due_date"),
+    "date_prints_agree": ("date",),
     "currency_matches_amounts": ("currency", "total"),
 }
 
@@ -151,7 +152,7 @@ INVOICE = SchemaDef(
     checks=["subtotal_plus_tax_equals_total", "line_items_sum_to_subtotal",
             "quantity_times_unit_price_equals_amount", "tendered_minus_change_equals_total",
             "amounts_not_negative", "total_not_zero", "dates_plausible",
-            "due_date_not_before_date", "currency_matches_amounts"],
+            "due_date_not_before_date", "date_prints_agree", "currency_matches_amounts"],
 )
 
 RECEIPT = SchemaDef(
@@ -168,7 +169,7 @@ RECEIPT = SchemaDef(
     },
     checks=["line_items_sum_to_subtotal", "quantity_times_unit_price_equals_amount",
             "tendered_minus_change_equals_total", "amounts_not_negative", "total_not_zero",
-            "dates_plausible", "currency_matches_amounts"],
+            "dates_plausible", "date_prints_agree", "currency_matches_amounts"],
 )
 
 BUILTIN: dict[str, SchemaDef] = {s.name: s for s in (INVOICE, RECEIPT)}

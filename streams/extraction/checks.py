@@ -24,6 +24,10 @@ schema and the page's text rows; it returns one `Check`, or None when it cannot 
     dates_plausible                          after 1980, not far in the future (today + 60 days
                                              for issue dates, + 3 years for due dates)
     due_date_not_before_date                 the due date is on or after the issue date
+    date_prints_agree                        the issue date printed again on the page (also
+                                             inside a long number, as yyyymmdd) is the same;
+                                             the same day and month with another year fails
+                                             (OCR misread a digit of one of them)
     currency_matches_amounts                 the currency printed beside the total is the one
                                              extracted
 
@@ -33,21 +37,19 @@ schema and the page's text rows; it returns one `Check`, or None when it cannot 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from config.schemas import CHECKS, SchemaDef
 from streams.extraction import labels as L
+from streams.extraction.date_checks import date_prints_agree, dates_plausible, due_after_issue
 from streams.extraction.labels import rx
 from streams.extraction.normalize import find_amounts, find_currencies
 from topics.models import Check
 
 CENT = Decimal("0.02")  # two roundings of half a cent each
 PAID = Decimal("0.01")  # change is worked out from the amount payable: exact to the cent
-EARLIEST = date(1980, 1, 1)
-ISSUE_AHEAD = timedelta(days=60)
-DUE_AHEAD = timedelta(days=3 * 366)
 CREDIT_NOTE = rx("credit note", "creditnota", "credit memo", "gutschrift", "avoir", "refund",
                  "erstattung", "remboursement", "terugbetaling", "storno", "=void")
 TENDERED = rx("cash", "tendered", "=tunai", "bargeld", "=bar", "gegeben", "espèces", "especes",
@@ -68,13 +70,6 @@ def money(value: Any) -> Decimal | None:
     except (InvalidOperation, ValueError):
         return None
     return number if number.is_finite() else None
-
-
-def _iso(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
 
 
 def _items(data: Data) -> list[dict[str, Any]]:
@@ -219,30 +214,6 @@ def total_not_zero(data: Data, schema: SchemaDef, rows: list[str], today: date) 
                  detail="total is 0.00" if total == 0 else "")
 
 
-def dates_plausible(data: Data, schema: SchemaDef, rows: list[str], today: date) -> Check | None:
-    judged, wrong = [], []
-    for name, spec in schema.fields.items():
-        if spec.type != "date" or (day := _iso(data.get(name))) is None:
-            continue
-        judged.append(name)
-        ahead = DUE_AHEAD if "due" in name or "expir" in name else ISSUE_AHEAD
-        if not EARLIEST <= day <= today + ahead:
-            wrong.append(name)
-    if not judged:
-        return None
-    return Check(rule="dates_plausible", ok=not wrong, fields=wrong or judged,
-                 detail=f"implausible: {', '.join(wrong)} (today {today})" if wrong else "")
-
-
-def due_after_issue(data: Data, schema: SchemaDef, rows: list[str], today: date) -> Check | None:
-    issued, due = _iso(data.get("date")), _iso(data.get("due_date"))
-    if issued is None or due is None:
-        return None
-    ok = due >= issued
-    return Check(rule="due_date_not_before_date", ok=ok, fields=["date", "due_date"],
-                 detail=f"{due} {'>=' if ok else '<'} {issued}")
-
-
 def currency_matches(data: Data, schema: SchemaDef, rows: list[str], today: date) -> Check | None:
     """The currency nearest to the printed total, on its row, is the extracted currency."""
     code, total = data.get("currency"), money(data.get("total"))
@@ -274,6 +245,7 @@ RULES: dict[str, CheckFn] = {
     "total_not_zero": total_not_zero,
     "dates_plausible": dates_plausible,
     "due_date_not_before_date": due_after_issue,
+    "date_prints_agree": date_prints_agree,
     "currency_matches_amounts": currency_matches,
 }
 assert set(RULES) == set(CHECKS), "config.schemas.CHECKS and RULES name the same checks"

@@ -66,6 +66,20 @@ def test_items_adding_up_to_a_total_read_from_the_subtotal_line_are_no_evidence_
     assert check("line_items_sum_to_subtotal", data, printed).ok
 
 
+def test_the_issue_date_printed_again_agrees_or_its_year_is_in_doubt():
+    data = {"date": "2021-10-08"}
+    clash = check("date_prints_agree", data, ["VE0514 Date:08/10/21", "DD:08/10/2017 12:11"])
+    assert not clash.ok and clash.fields == ["date"] and "2017-10-08" in clash.detail
+    in_number = check("date_prints_agree", {"date": "2016-03-06"},
+                      ["Invoice No:2018030610100080498", "06/03/2016 20:01"])
+    assert not in_number.ok and "2018-03-06" in in_number.detail
+    twice = check("date_prints_agree", data, ["Date: 08/10/21", "08-10-2021 12:11"])
+    assert twice.ok and twice.detail == "printed 2 times"
+    assert check("date_prints_agree", data, ["Date: 08/10/21", "Total 12.00"]) is None
+    period = ["Date: 08.10.2021", "Service 08.10.2021 - 08.10.2022"]  # a year's subscription
+    assert check("date_prints_agree", data, period) is None
+
+
 def test_quantity_times_unit_price():
     items = [{"quantity": 10, "unit_price": "120.00", "amount": "1200.00"},
              {"quantity": 2, "unit_price": "45.50", "amount": "19.00"}]
@@ -150,8 +164,9 @@ def test_generated_invoice_passes_every_check_it_can_judge():
             "line_items": [{"quantity": 10, "unit_price": "120.00", "amount": "1200.00"},
                            {"quantity": 2, "unit_price": "45.50", "amount": "91.00"}]}
     checks = run_checks(data, INVOICE, rows, TODAY)
-    assert [c.rule for c in checks] == [r for r in INVOICE.checks
-                                        if r != "tendered_minus_change_equals_total"]
+    # nothing to judge for a cash payment, nor a second print of the date
+    assert [c.rule for c in checks] == [r for r in INVOICE.checks if r not in (
+        "tendered_minus_change_equals_total", "date_prints_agree")]
     assert all(c.ok for c in checks), [c for c in checks if not c.ok]
 
 
