@@ -298,6 +298,10 @@ def test_a_label_and_its_value_that_fall_into_neighbouring_rows():
                   "Tumpat, 16200 Palekbang, Kelantan", "PREPAY CHIT NUMBER", "29721"),
                  "Lot 1626, Mukim Kampung Laut, Tumpat, 16200 Palekbang, Kelantan",
                  id="a number's label and its number"),
+    pytest.param(("AIK HUAT HARDWARE ENTERPRISE", "822737-X", "NO.17-G, JALAN SETIA INDAH",
+                  "SEKSYEN U13,40I70 SHAH ALAM", "TEL:012-6651783"),
+                 "NO.17-G, JALAN SETIA INDAH, SEKSYEN U13,40I70 SHAH ALAM",
+                 id="a section and a misread postcode that look like a price"),
 ])
 def test_lines_that_end_the_address_or_are_not_part_of_it(head, address):
     data = _receipt(*ITEMS, ("TOTAL", "5.27"), head=head)
