@@ -99,7 +99,7 @@ function row(entry) {
   b.dataset.docId = entry.id;
   b.innerHTML = '<span class="doc-name"></span><span class="doc-meta"></span>';
   b.firstChild.textContent = entry.title || entry.filename || entry.id;
-  b.lastChild.textContent = `${entry.schema} · check: ${entry.fields.join(", ") || "all fields"}`;
+  b.lastChild.textContent = `${entry.schema} · to review: ${entry.fields.join(", ") || "all fields"}`;
   b.addEventListener("click", () => hooks.open(entry.id));
   li.append(b);
   return li;
