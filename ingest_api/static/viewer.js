@@ -106,7 +106,9 @@ function draw(withPages) {
 
 function updateToolbar(head) {
   const { result, edits } = view;
-  head.querySelector(".review-state").textContent = `version ${result.version} · review: ${(result.review || {}).state || "none"}`;
+  const state = (result.review || {}).state || "none";
+  head.querySelector(".review-state").textContent =
+    `version ${result.version} · ${state === "none" ? "no review needed" : `review: ${state}`}`;
   head.querySelector("[data-testid=approve-button]").textContent = edits.size
     ? `Approve with ${edits.size} correction${edits.size > 1 ? "s" : ""}` : "Approve";
 }

@@ -79,6 +79,8 @@ def test_upload_follow_and_view(stack, page: Page, console_errors, tmp_path, art
     expect(page.locator('[data-testid=citation-box][data-field="total"]').first).to_have_class(
         re.compile(r"\bhi\b"))
     page.screenshot(path=str(artifacts / "document.png"), full_page=True)
+    assert result["review"]["state"] == "none"  # this clean invoice needs no review: said so
+    expect(page.locator(".review-state")).to_have_text("version 1 · no review needed")
     page.locator('[data-testid=citation-box][data-field="invoice_number"]').first.click()
     expect(page.locator('[data-testid=field-row][data-field="invoice_number"]')).to_be_focused()
     # Download JSON gives the result as the API does.
