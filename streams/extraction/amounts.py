@@ -81,18 +81,22 @@ def _digits_total(layout: Layout, sub: Found, tax: Found | None) -> Found | None
     """A totals row whose digits spell subtotal + tax, or the subtotal (tax included), with
     its separator lost ("TOTAL 8688", "TOTAL 400")."""
     for expected in dict.fromkeys([Decimal(sub.value) + _value(tax), Decimal(sub.value)]):
-        want = re.sub(r"\D", "", f"{expected:.2f}")
-
-        def spans(text: str, expected: Decimal = expected, want: str = want) -> list:
-            if any(Decimal(v) == expected for *_, v in amount_spans(text)):
-                return []  # printed with its separator: a row the total rules excluded on purpose
-            match = re.search(rf"(?<!\d){want}(?!\d)", re.sub(r"[.,\s]", "", text))
-            return [(0, len(text), str(expected))] if match else []
-
-        found = labelled(layout, L.TOTAL, spans, _total_excluded, below=False)
-        if found:
-            return found[0][0]
+        if found := _spelled_total(layout, expected):
+            return found
     return None
+
+
+def _spelled_total(layout: Layout, expected: Decimal) -> Found | None:
+    want = re.sub(r"\D", "", f"{expected:.2f}")
+
+    def spans(text: str) -> list:
+        if any(Decimal(v) == expected for *_, v in amount_spans(text)):
+            return []  # printed with its separator: a row the total rules excluded on purpose
+        match = re.search(rf"(?<!\d){want}(?!\d)", re.sub(r"[.,\s]", "", text))
+        return [(0, len(text), str(expected))] if match else []
+
+    found = labelled(layout, L.TOTAL, spans, _total_excluded, below=False)
+    return found[0][0] if found else None
 
 
 def subtotal_candidates(layout: Layout) -> list[Found]:

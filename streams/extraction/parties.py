@@ -151,16 +151,11 @@ def _place_name(layout: Layout, block: Block) -> bool:
     """A mall or building printed over the shop: its name comes back in the address under it
     ("OASIS VILLAGE" over "LOUNGE 2, GROUND FLOOR, OASIS VILLAGE NO 2")."""
     core = fold(block.text)
-    below = _next_row(layout, block)
+    below = next(iter(layout.below(block, max_rows=1)), None)
     if len(core) < 6 or below is None or not _address_line(below.text):
         return False
     found = SequenceMatcher(None, core, fold(below.text), autojunk=False).find_longest_match()
     return found.size >= len(core) - 1
-
-
-def _next_row(layout: Layout, block: Block) -> Block | None:
-    rows = layout.rows[block.row + 1: block.row + 2]
-    return next((b for row in rows for b in row if b.page == block.page), None)
 
 
 _FORMER = re.compile(r"(?i)\b(?:formerly|previously|dahulu|ehemals|anciennement|voorheen)\b")
