@@ -34,14 +34,19 @@ much as the generated ones) on tuning documents only: ../shared/samples/invoices
 three quarters of receipts-more (`bench.realsplit`: all but every fourth in name order), and
 generated scans of the tuning split (`tests.streams.scangen --split tune`, seeds 11, 12 and 13,
 plus 90 of seed 12's degraded further), and three degraded copies of the real tuning receipts
-(`--degrade` seeds 7, 8 and 9), which count with the generated ones; 4,230 values, 100 of them
-wrong (477 values from real documents, 11 of them wrong). The copies are where OCR misreads
+(`--degrade` seeds 7, 8 and 9), which count with the generated ones; 4,242 values, 95 of them
+wrong (477 values from real documents, 9 of them wrong). The copies are where OCR misreads
 real layouts, so they teach the model what the `ocr` evidence is worth: with them,
 cross-validated AUROC on the copies rose from 0.78 to 0.86, on the generated scans from 0.86
 to 0.89, and stayed 0.95 on the real receipts. The documents it is scored on (the held-out
 quarter of receipts-more, generated seeds 900 and above) were never used to fit it. Every
 weight but the failing check's is constrained to be >= 0, so confidence never falls when
-evidence improves (README, "Extraction quality", has the figures).
+evidence improves (README, "Extraction quality", has the figures). The last refit came with
+a value the local extractor cleaned up keeping its own citation (grounding.py): before, such
+a value had no citation, so it counted as read with perfect OCR at the top of its page. On
+three degraded copies of the real tuning receipts kept out of the fit (`--degrade` seeds 21,
+22, 23), AUROC rose from 0.910, 0.922 and 0.899 to 0.931, 0.933 and 0.912; auto-accept
+precision moved from 0.986, 0.982 and 0.989 to 0.983, 0.975 and 0.986, with coverage up.
 
 Four rules sit on top of the model, because no amount of other evidence makes them right:
 a value named by a failed check gets at most FAILED_CAP, and one named by a failed
@@ -72,17 +77,17 @@ KINDS = ("amount", "date", "name", "address", "id", "code", "items")
 GROUPS = {"amount": "amount", "name": "name", "address": "address", "date": "other",
           "id": "other", "code": "other", "items": "other"}
 WEIGHTS: dict[str, dict[str, float]] = {
-    "amount": {"found": 0.0, "prior": 2.502, "margin": 1.574, "ocr": 5.578, "shape": 0.603,
-        "top": 0.0, "first": 1.34, "agree": 2.456, "fail": -4.682},
-    "name": {"found": 0.0, "prior": 0.0, "margin": 3.602, "ocr": 3.757, "shape": 0.922,
-        "top": 0.469, "first": 3.884, "agree": 1.053, "fail": -2.671},
-    "address": {"found": 0.418, "prior": 0.0, "margin": 1.569, "ocr": 6.339, "shape": 1.321,
-        "top": 0.0, "first": 1.34, "agree": 1.053, "fail": -2.671},
-    "other": {"found": 0.028, "prior": 0.0, "margin": 1.569, "ocr": 5.864, "shape": 0.747,
-        "top": 0.143, "first": 1.483, "agree": 1.053, "fail": -2.671},
+    "amount": {"found": 0.0, "prior": 2.601, "margin": 1.289, "ocr": 5.485, "shape": 0.171,
+        "top": 0.0, "first": 1.458, "agree": 2.747, "fail": -4.778},
+    "name": {"found": 0.0, "prior": 0.0, "margin": 2.766, "ocr": 4.396, "shape": 0.171,
+        "top": 1.475, "first": 3.587, "agree": 1.432, "fail": -2.891},
+    "address": {"found": 0.221, "prior": 0.0, "margin": 1.128, "ocr": 7.064, "shape": 1.137,
+        "top": 0.0, "first": 1.458, "agree": 1.432, "fail": -2.891},
+    "other": {"found": 0.073, "prior": 0.0, "margin": 1.128, "ocr": 6.182, "shape": 0.306,
+        "top": 0.135, "first": 1.593, "agree": 1.432, "fail": -3.271},
 }
-BIAS: dict[str, float] = {"amount": -7.059, "date": -3.884, "name": -5.31, "address": -4.089,
-                          "id": -1.987, "code": 1.007, "items": 0.65}
+BIAS: dict[str, float] = {"amount": -6.541, "date": -3.646, "name": -4.862, "address": -4.018,
+                          "id": -1.162, "code": 0.879, "items": 0.549}
 FAILED_CAP = 0.5
 IMPLAUSIBLE_CAP = 0.2
 UNCONFIRMED_SCAN_CAP = 0.85

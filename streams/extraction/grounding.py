@@ -13,6 +13,10 @@ Confidence, with p the extractor's own confidence (0.5 when it gave none):
 so a value not in the document always scores below one that is. A list field (line items)
 gets the mean of its items' field confidences; item fields are keyed `line_items[0].amount`.
 
+A value not found keeps the citation its extractor gave, if any: the local extractor cleans
+what it reads ("AEONC0.(M)BHD(126926-H)" gives "AEONCO.(M)BHD"), and where it read the value
+is evidence too: the OCR scores of those words, and how high on the page (calibration.py).
+
 What grounding saw is kept in `evidence[field]`: `found` (1 exact, 0.5 fuzzy, 0 missing; the
 mean over its items for a list) and `prior`. The calibration (calibration.py) turns that and
 the other evidence into the confidence a result finally carries.
@@ -72,6 +76,8 @@ def ground(extraction: Extraction, pages: list[Page], index: Index | None = None
         evidence.setdefault(name, {}).update(found=FOUND[quality], prior=prior)
         if hits:
             citations[name] = _citations(hits)
+        elif extraction.citations.get(name):  # where the extractor read it, cleaned up
+            citations[name] = extraction.citations[name]
     return extraction.model_copy(update={"confidence": confidence, "citations": citations,
                                          "evidence": evidence})
 

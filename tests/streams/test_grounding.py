@@ -63,6 +63,18 @@ def test_the_extractors_own_citation_picks_among_repeats(doc):
     assert _close(out.citations["x_amount"][0].bbox, lower)
 
 
+
+def test_a_value_not_found_keeps_the_extractors_own_citation(doc):
+    # the local extractor cleans what it reads (an OCR 0 read as O, a number cut off the
+    # name): the value is not printed as it reads, but where it came from is still known
+    pdf, pages = doc
+    where = [Citation(page=1, bbox=text_rect(pdf, "ACME TRADING GMBH"))]
+    out = _ground(pages, {"vendor": "ACME TRADE HOUSE", "total": "999.99"},
+                  citations={"vendor": where})
+    assert out.evidence["vendor"]["found"] == 0.0 and out.confidence["vendor"] <= 0.4
+    assert out.citations["vendor"] == where
+    assert "total" not in out.citations  # nothing cited it: nothing to keep
+
 def test_line_items_are_keyed_and_averaged(doc):
     _, pages = doc
     out = _ground(pages, {"line_items": [{"description": "Versand", "amount": "10.00"},
