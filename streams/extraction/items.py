@@ -4,8 +4,11 @@ An item row has money to the right of its description; reading right to left, th
 amount is the line amount, an amount before it is the unit price (the one that makes
 quantity x price = amount, if any), and a plain number is the quantity. Rows without money
 continue the description of the item above (or, before any amount, of the next one: receipts
-print the name on one line and the figures on the next). Without a header row we report no
-items rather than guess.
+print the name on one line and the figures on the next).
+
+Many receipts print no header. Their items are the rows with money right above a totals row,
+taken only when their amounts add up to the subtotal or the total (`items_by_sum`): the sum is
+the evidence, so without it we report no items rather than guess.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any, NamedTuple
 
 from streams.extraction import labels as L
 from streams.extraction.layout import Block, Layout, union
-from streams.extraction.rules import amount_spans
+from streams.extraction.rules import Found, amount_spans
 
 DESC = L.rx("description", "omschrijving", "beschreibung", "bezeichnung", "désignation",
             "designation", "libellé", "libelle", "leistung", "item", "artikel", "article",
@@ -33,6 +36,13 @@ _QTY = re.compile(
     re.IGNORECASE,
 )
 MAX_ROW_GAP = 6.0  # line heights of empty space that end a table
+MAX_ENDS = 3  # totals rows tried as the end of a table without a header
+MAX_UNLABELLED_ROWS = 40  # rows above a totals row searched for its items
+_COUNT = re.compile(r"(?i)(?:items?|qty|quantity)(?:\(s\))?\s*:\s*\d+\b")
+_SUMMARY = L.rx("=charges", "=credits", "=discount", "=balance", "=paid", "=payment", "=deposit",
+                "=amount", "=fees")
+_NOT_A_NAME = L.rx("invoice", "receipt", "cashier", "=table", "date", "=tel", "gst", "=vat",
+                   "merchant", "number")
 
 
 def table_header(row: list[Block]) -> tuple[float, float] | None:
@@ -68,8 +78,11 @@ def _desc_block(row: list[Block], column: tuple[float, float]) -> Block | None:
 
 
 def _is_end(row: list[Block]) -> bool:
-    """A totals row: a total/subtotal/tax label opens the row (or precedes its money)."""
+    """A totals row: a total/subtotal/tax label opens the row (or precedes its money), or
+    the count of items under them ("Item(s): 2 Qty(s): 2")."""
     first = re.sub(r"^[\W\d_]+", "", row[0].text)
+    if _COUNT.match(first):
+        return True
     if any(p.match(first) for p in END) and any(ch.isdigit() for b in row for ch in b.text):
         return True
     return any(p.search(b.text) for b in row[:2] for p in END) and any(
@@ -116,46 +129,123 @@ class ItemRow(NamedTuple):
     row: int  # the layout row with the item's figures
 
 
-def extract_items(layout: Layout) -> list[ItemRow]:
-    """Every table row with money, in reading order, with where each value was printed."""
-    items: list[ItemRow] = []
-    column: tuple[float, float] | None = None
-    pending: list[Block] = []
-    last: Block | None = None
-    for row in layout.rows:
-        head = table_header(row)
-        if head is not None:
-            column, pending, last = head, [], row[0]
-            continue
-        if column is None or last is None:
-            continue
-        gap = row[0].bbox[1] - last.bbox[3]
-        if row[0].page != last.page or gap > MAX_ROW_GAP * max(last.height, 0.008) or _is_end(row):
-            _append(items, pending)
-            column, pending = None, []
-            continue
-        last = row[0]
-        if not items and not pending and _header_tail(row):
-            continue
-        desc = _desc_block(row, column)
+class _Table:
+    """Reads the rows of one table, from its header (or first item) until its totals."""
+
+    def __init__(self, column: tuple[float, float], last: Block, items: list[ItemRow]) -> None:
+        self.column, self.last, self.items = column, last, items
+        self.pending: list[Block] = []
+
+    def feed(self, row: list[Block]) -> bool:
+        """Read one row; False when the table ended before it (a gap, a page, a totals row)."""
+        gap = row[0].bbox[1] - self.last.bbox[3]
+        if (row[0].page != self.last.page or gap > MAX_ROW_GAP * max(self.last.height, 0.008)
+                or _is_end(row)):
+            self.close()
+            return False
+        self.last = row[0]
+        if not self.items and not self.pending and _header_tail(row):
+            return True
+        desc = _desc_block(row, self.column)
         right = [b for b in row if b is not desc and (desc is None or b.bbox[0] >= desc.bbox[2])]
         figures, where = _figures(right)
         if not figures:
             if desc is not None:
-                pending.append(desc)
-            continue
-        if desc is not None and items:
-            _append(items, pending)
-            pending = []
-        lines = [*pending, desc] if desc is not None else pending
+                self.pending.append(desc)
+            return True
+        if desc is not None and self.items:
+            _append(self.items, self.pending)
+            self.pending = []
+        lines = [*self.pending, desc] if desc is not None else self.pending
         figures = {"description": "\n".join(b.text for b in lines) or None, **figures}
         if lines:
             where["description"] = union([b.bbox for b in lines])
-        items.append(ItemRow(figures, {k: (row[0].page, box) for k, box in where.items()},
-                             row[0].row))
-        pending = []
-    _append(items, pending)
+        self.items.append(ItemRow(figures, {k: (row[0].page, box) for k, box in where.items()},
+                                  row[0].row))
+        self.pending = []
+        return True
+
+    def close(self) -> None:
+        _append(self.items, self.pending)
+        self.pending = []
+
+
+def extract_items(layout: Layout) -> list[ItemRow]:
+    """Every table row with money, in reading order, with where each value was printed."""
+    items: list[ItemRow] = []
+    table: _Table | None = None
+    for row in layout.rows:
+        head = table_header(row)
+        if head is not None:
+            table = _Table(head, row[0], items)
+        elif table is not None and not table.feed(row):
+            table = None
+    if table is not None:
+        table.close()
     return items
+
+
+def items_by_sum(layout: Layout, sums: list[Found | None]) -> list[ItemRow]:
+    """Item rows of a document that prints no table header (many receipts): the rows with
+    money right above a totals row (or the row `sums` were read from: the subtotal, the
+    total), when their amounts add up to one of `sums`. The sum is the evidence: when
+    nothing adds up, no items are reported."""
+    goals = {Decimal(str(f.value)) for f in sums if f is not None}
+    rows = layout.rows
+    ends = sorted({*[n for n, row in enumerate(rows) if _is_end(row)][:MAX_ENDS],
+                   *[f.row for f in sums if f is not None]})
+    for end in ends if goals else []:
+        start = _first_item_row(rows, end, goals, set(ends))
+        if start is None:
+            continue
+        items: list[ItemRow] = []
+        table = _Table((0.0, 0.0), rows[start][0], items)
+        if _desc_block(rows[start], (0.0, 0.0)) is None:  # its name is printed above it
+            table.pending = _name_lines(rows, start)
+        for row in rows[start:end]:
+            if not table.feed(row):
+                break
+        table.close()
+        named = all(i.item.get("description") for i in items)  # money alone is no item
+        if items and named and sum(Decimal(i.item["amount"]) for i in items) in goals:
+            return items
+    return []
+
+
+def _first_item_row(rows: list[list[Block]], end: int, goals: set[Decimal],
+                    ends: set[int]) -> int | None:
+    """The highest row above `end` from which the rows' last amounts add up to a goal; the
+    search stops at a header, another totals row or a summary line ("Credits 0.00")."""
+    running, start = Decimal(0), None
+    for n in range(end - 1, max(-1, end - MAX_UNLABELLED_ROWS), -1):
+        row = rows[n]
+        if (row[0].page != rows[end][0].page or n in ends or table_header(row) is not None
+                or _SUMMARY.match(row[0].text)):
+            break
+        spans = amount_spans(" ".join(b.text for b in row))
+        if spans:
+            running += Decimal(spans[-1][2])
+            start = n if running in goals else start
+            if running > max(goals):
+                break
+    return start
+
+
+def _name_lines(rows: list[list[Block]], start: int) -> list[Block]:
+    """Up to two lines right above an item row whose figures have no name beside them
+    ("PADLOCK 50MM" over "6942131561507 1X9.90 9.90"); never a label, title or money line."""
+    lines: list[Block] = []
+    below = rows[start][0]
+    for row in (rows[n] for n in range(start - 1, max(-1, start - 3), -1)):
+        text = " ".join(b.text for b in row)
+        if (not re.search(r"[^\W_]{3,}", text) or re.search(r"\d{6,}|:", text)
+                or amount_spans(text) or _NOT_A_NAME.search(text) or row[0].page != below.page
+                or row[0].bbox[1] - below.bbox[3] > below.height):
+            break
+        lines.insert(0, Block(page=row[0].page, words=[w for b in row for w in b.words],
+                              row=row[0].row))
+        below = row[0]
+    return lines
 
 
 def _append(items: list[ItemRow], lines: list[Block]) -> None:

@@ -20,7 +20,7 @@ from streams.document import Citation, Extraction, Page
 from streams.extraction import amounts, rules
 from streams.extraction.address import pick_vendor_address
 from streams.extraction.customer import pick_customer
-from streams.extraction.items import ItemRow, extract_items
+from streams.extraction.items import ItemRow, extract_items, items_by_sum
 from streams.extraction.labels import rx
 from streams.extraction.layout import Layout, build_layout
 from streams.extraction.normalize import find_currencies
@@ -148,6 +148,7 @@ def extract_local(pages: list[Page], schema: SchemaDef) -> Extraction:
     layout.table_rows = {row.row for row in table}  # values under headers there are items
     found = _run_rules(layout, schema)
     raw: dict[str, Any] = {name: f.value if f else None for name, f in found.items()}
+    table = table or items_by_sum(layout, [found.get("subtotal"), found.get("total")])
     confidence = {name: round(f.score, 3) for name, f in found.items() if f}
     citations = {name: [Citation(page=f.page, bbox=f.bbox)] for name, f in found.items() if f}
     for name, spec in schema.fields.items():
