@@ -120,6 +120,10 @@ def assess(extraction: Extraction, pages: list[Page], schema: SchemaDef, *, thre
     unconfirmed: set[str] = set()
     unsure: set[str] = set()  # read by OCR with a character it was unsure of
     evidence = {name: dict(e) for name, e in extraction.evidence.items()}
+    # items the local extractor chose because they add up (items.items_by_sum) agree with that
+    # sum by construction: their check is shown, but it confirms no value
+    circular = {"line_items_sum_to_subtotal"} if any(
+        e.get("by_sum") for e in extraction.evidence.values()) else set()
     for name, spec in schema.fields.items():
         value = data.get(name)
         if not _has_value(value) or name in extraction.errors:
@@ -130,7 +134,7 @@ def assess(extraction: Extraction, pages: list[Page], schema: SchemaDef, *, thre
             same = same_value(value, local.data.get(name))
             seen["prior"] = llm_prior(value, local.data.get(name), same)
             seen["margin"] = local.evidence.get(name, {}).get("margin", 0.5) if same else 0.0
-        named = [c for c in checks if name in c.fields]
+        named = [c for c in checks if name in c.fields and not (c.ok and c.rule in circular)]
         failed = {c.rule for c in named if not c.ok}
         agree = any(c.ok and c.rule not in PLAUSIBILITY for c in named)
         kind = kind_of(name, spec)

@@ -38,9 +38,10 @@ _QTY = re.compile(
 MAX_ROW_GAP = 6.0  # line heights of empty space that end a table
 MAX_ENDS = 3  # totals rows tried as the end of a table without a header
 MAX_UNLABELLED_ROWS = 40  # rows above a totals row searched for its items
+_TAX_CODE = re.compile(r"(?<=[.,]\d\d)(?:SR|ZR|S|Z)(?![A-Za-z])")
 _COUNT = re.compile(r"(?i)(?:items?|qty|quantity)(?:\(s\))?\s*:\s*\d+\b")
 _SUMMARY = L.rx("=charges", "=credits", "=discount", "=balance", "=paid", "=payment", "=deposit",
-                "=amount", "=fees")
+                "=amount", "=amt", "=due", "=net", "=fees")
 _NOT_A_NAME = L.rx("invoice", "receipt", "cashier", "=table", "date", "=tel", "gst", "=vat",
                    "merchant", "number")
 
@@ -89,12 +90,13 @@ def _is_end(row: list[Block]) -> bool:
         amount_spans(b.text) for b in row)
 
 
-def _figures(blocks: list[Block]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Amount, unit price and quantity of one row, and where each was printed."""
+def _figures(blocks: list[Block], unglue: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Amount, unit price and quantity of one row, and where each was printed; `unglue`:
+    read amounts with a tax code glued to their cents."""
     if not blocks:
         return {}, {}
     row = Block(page=blocks[0].page, words=[w for b in blocks for w in b.words], row=blocks[0].row)
-    text = _PERCENT.sub(lambda m: " " * len(m.group()), row.text)
+    text = _PERCENT.sub(lambda m: " " * len(m.group()), _unglue(row.text) if unglue else row.text)
     amounts = amount_spans(text)
     if not amounts:
         return {}, {}
@@ -123,6 +125,23 @@ def _figures(blocks: list[Block]) -> tuple[dict[str, Any], dict[str, Any]]:
     return item, where
 
 
+def _unglue(text: str) -> str:
+    """`text` with a tax code glued to an amount's cents blanked ("12.00SR" -> "12.00  ")."""
+    return _TAX_CODE.sub(lambda m: " " * len(m.group()), text)
+
+
+def _split_figures(block: Block) -> tuple[Block | None, Block | None]:
+    """A block that holds a name and its figures ("Durafile(110x95mm) 200SR 116.60"), split after
+    the name's last word with letters; (block, None) when no amount follows the name."""
+    lettered = [n for n, w in enumerate(block.words) if re.search(r"[^\W\d_]{3,}", w.text)]
+    cut = lettered[-1] + 1 if lettered else 0
+    tail = block.words[cut:]
+    if not cut or not tail or not amount_spans(_unglue(" ".join(w.text for w in tail))):
+        return block, None
+    return (Block(page=block.page, words=block.words[:cut], row=block.row),
+            Block(page=block.page, words=tail, row=block.row))
+
+
 class ItemRow(NamedTuple):
     item: dict[str, Any]
     where: dict[str, tuple[int, Any]]  # field -> (page, bbox)
@@ -132,8 +151,12 @@ class ItemRow(NamedTuple):
 class _Table:
     """Reads the rows of one table, from its header (or first item) until its totals."""
 
-    def __init__(self, column: tuple[float, float], last: Block, items: list[ItemRow]) -> None:
+    def __init__(self, column: tuple[float, float], last: Block, items: list[ItemRow],
+                 split: bool = False) -> None:
         self.column, self.last, self.items = column, last, items
+        # only where a sum checks the reading: figures joined to the name, tax codes glued
+        # to the cents ("12.00SR", "71.60S": standard-, zero-rated)
+        self.split = split
         self.pending: list[Block] = []
 
     def feed(self, row: list[Block]) -> bool:
@@ -148,7 +171,10 @@ class _Table:
             return True
         desc = _desc_block(row, self.column)
         right = [b for b in row if b is not desc and (desc is None or b.bbox[0] >= desc.bbox[2])]
-        figures, where = _figures(right)
+        figures, where = _figures(right, self.split)
+        if not figures and desc is not None and self.split:  # OCR joined name and figures
+            desc, tail = _split_figures(desc)
+            figures, where = _figures([tail, *right], True) if tail else ({}, {})
         if not figures:
             if desc is not None:
                 self.pending.append(desc)
@@ -188,18 +214,19 @@ def extract_items(layout: Layout) -> list[ItemRow]:
 def items_by_sum(layout: Layout, sums: list[Found | None]) -> list[ItemRow]:
     """Item rows of a document that prints no table header (many receipts): the rows with
     money right above a totals row (or the row `sums` were read from: the subtotal, the
-    total), when their amounts add up to one of `sums`. The sum is the evidence: when
-    nothing adds up, no items are reported."""
-    goals = {Decimal(str(f.value)) for f in sums if f is not None}
+    total), when their amounts add up to one of `sums` or to the subtotal or total printed
+    on that row. The sum is the evidence: when nothing adds up, no items are reported."""
+    found = {Decimal(str(f.value)) for f in sums if f is not None}
     rows = layout.rows
     ends = sorted({*[n for n, row in enumerate(rows) if _is_end(row)][:MAX_ENDS],
                    *[f.row for f in sums if f is not None]})
-    for end in ends if goals else []:
-        start = _first_item_row(rows, end, goals, set(ends))
+    for end in ends:
+        goals = found | _printed_sum(rows[end])
+        start = _first_item_row(rows, end, goals, set(ends)) if goals else None
         if start is None:
             continue
         items: list[ItemRow] = []
-        table = _Table((0.0, 0.0), rows[start][0], items)
+        table = _Table((0.0, 0.0), rows[start][0], items, split=True)
         if _desc_block(rows[start], (0.0, 0.0)) is None:  # its name is printed above it
             table.pending = _name_lines(rows, start)
         for row in rows[start:end]:
@@ -212,6 +239,15 @@ def items_by_sum(layout: Layout, sums: list[Found | None]) -> list[ItemRow]:
     return []
 
 
+def _printed_sum(row: list[Block]) -> set[Decimal]:
+    """The amount a subtotal or total row prints ("Sub Total 179.00"); none on a tax row."""
+    text = " ".join(b.text for b in row)
+    spans = amount_spans(text)
+    if not spans or any(p.search(text) for p in L.TAX.values()):
+        return set()
+    return {Decimal(spans[-1][2])}
+
+
 def _first_item_row(rows: list[list[Block]], end: int, goals: set[Decimal],
                     ends: set[int]) -> int | None:
     """The highest row above `end` from which the rows' last amounts add up to a goal; the
@@ -222,7 +258,7 @@ def _first_item_row(rows: list[list[Block]], end: int, goals: set[Decimal],
         if (row[0].page != rows[end][0].page or n in ends or table_header(row) is not None
                 or _SUMMARY.match(row[0].text)):
             break
-        spans = amount_spans(" ".join(b.text for b in row))
+        spans = amount_spans(_unglue(" ".join(b.text for b in row)))
         if spans:
             running += Decimal(spans[-1][2])
             start = n if running in goals else start

@@ -148,6 +148,7 @@ def extract_local(pages: list[Page], schema: SchemaDef) -> Extraction:
     layout.table_rows = {row.row for row in table}  # values under headers there are items
     found = _run_rules(layout, schema)
     raw: dict[str, Any] = {name: f.value if f else None for name, f in found.items()}
+    by_sum = not table  # items chosen because they add up: no evidence for that sum
     table = table or items_by_sum(layout, [found.get("subtotal"), found.get("total")])
     confidence = {name: round(f.score, 3) for name, f in found.items() if f}
     citations = {name: [Citation(page=f.page, bbox=f.bbox)] for name, f in found.items() if f}
@@ -163,6 +164,9 @@ def extract_local(pages: list[Page], schema: SchemaDef) -> Extraction:
               found=sum(v is not None for v in data.values()))
     evidence = {name: {"margin": f.margin} for name, f in found.items()
                 if f and f.margin is not None}
+    if by_sum and table:
+        evidence.update({name: {"by_sum": 1.0} for name, spec in schema.fields.items()
+                         if spec.type == "array"})
     return Extraction(data=data, confidence=confidence, citations=citations, errors=errors,
                       provider=PROVIDER, model=MODEL, evidence=evidence)
 

@@ -62,3 +62,36 @@ def test_a_summary_block_is_not_items():
               (60, 174, "Credits"), (400, 174, "$0.00"), (60, 188, "Tax"), (400, 188, "$0.00"),
               (60, 202, "Total for this invoice"), (400, 202, "$4.11")]
     assert _items(layout, "invoice") == []
+
+
+def test_items_add_up_to_the_subtotal_printed_on_their_totals_row():
+    # a receipt has no subtotal field; the items add up to the "Sub Total" row under them,
+    # and the till glues the tax code to each amount
+    layout = [*HEAD, (180, 200, "Tiger Bucket"), (370, 200, "95.00 SR"),
+              (180, 214, "Chicken wings"), (370, 214, "22.00SR"),
+              (180, 228, "French Fries"), (370, 228, "12.00SR"),
+              (180, 242, "Sub Total"), (370, 242, "129.00"), (180, 256, "GST 6%"),
+              (370, 256, "7.74"), (180, 270, "Net Total"), (370, 270, "136.74")]
+    items = _items(layout)
+    assert [(i["description"], i["amount"]) for i in items] == [
+        ("Tiger Bucket", "95.00"), ("Chicken wings", "22.00"), ("French Fries", "12.00")]
+
+
+def test_items_found_by_their_sum_confirm_nothing():
+    # chosen because they add up to the total, they cannot confirm it: a scanned total that
+    # nothing else checks (no cash and change here) still goes to a person
+    from datetime import date
+
+    from streams.document import Page
+    from streams.extraction.assess import assess
+    from streams.extraction.grounding import ground
+    from streams.ocr import ocr_image
+
+    words, width, height = ocr_image(docgen.render_jpeg(docgen.make_pdf(docgen.receipt()[:-4])))
+    pages = [Page(number=1, width=width, height=height, source="image", words=words)]
+    out = assess(ground(extract_local(pages, BUILTIN["receipt"]), pages), pages,
+                 BUILTIN["receipt"], today=date(2026, 12, 6), threshold=0.9)
+    assert [i["amount"] for i in out.data["line_items"]] == ["18.90", "3.80"]
+    assert any(c.rule == "line_items_sum_to_subtotal" and c.ok for c in out.checks)
+    assert out.confidence["total"] <= 0.85
+    assert out.review.reasons["total"] == "unconfirmed_scan"
