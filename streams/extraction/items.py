@@ -47,10 +47,13 @@ _NOT_A_NAME = L.rx("invoice", "receipt", "cashier", "=table", "date", "=tel", "g
 
 
 def table_header(row: list[Block]) -> tuple[float, float] | None:
-    """The description column's x-range when `row` is a table header, else None."""
+    """The description column's x-range when `row` is a table header, else None; a totals
+    row ("Total Item(s): 1") is none."""
     text = " ".join(b.text for b in row)
     kinds = [bool(p.search(text)) for p in (DESC, QTY, PRICE, AMOUNT)]
     if sum(kinds) < 2 or not (kinds[2] or kinds[3]) or any(amount_spans(b.text) for b in row):
+        return None
+    if _is_end(row):
         return None
     for block in row:
         match = DESC.search(block.text)
@@ -233,7 +236,8 @@ def items_by_sum(layout: Layout, sums: list[Found | None]) -> list[ItemRow]:
             if not table.feed(row):
                 break
         table.close()
-        named = all(i.item.get("description") for i in items)  # money alone is no item
+        # money alone is no item, nor is a label ("Gubtotal: 15.90", its word misread)
+        named = all((i.item.get("description") or ":").rstrip()[-1:] != ":" for i in items)
         if items and named and sum(Decimal(i.item["amount"]) for i in items) in goals:
             return items
     return []

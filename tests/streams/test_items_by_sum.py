@@ -95,3 +95,15 @@ def test_items_found_by_their_sum_confirm_nothing():
     assert any(c.rule == "line_items_sum_to_subtotal" and c.ok for c in out.checks)
     assert out.confidence["total"] <= 0.85
     assert out.review.reasons["total"] == "unconfirmed_scan"
+
+
+def test_a_count_row_is_no_header_and_the_tax_summary_under_it_no_items():
+    # "Total Item(s): 1" names an item column and a total column, but it is a totals row:
+    # the GST summary under it is not a table of items
+    layout = [*HEAD, (180, 200, "24MM X 7Y ONE TAPE"), (180, 214, "1.00 15.90"),
+              (370, 214, "15.90 SR"), (180, 228, "Subtotal:"), (370, 228, "15.90"),
+              (180, 242, "Total Incl. of GST"), (370, 242, "15.90"),
+              (180, 256, "Total Item(s): 1"), (180, 270, "GST Summary Amount(RM) Tax(RM)"),
+              (180, 284, "SR @6%  15.00"), (370, 284, "0.90")]
+    items = _items(layout)
+    assert [(i["description"], i["amount"]) for i in items] == [("24MM X 7Y ONE TAPE", "15.90")]
