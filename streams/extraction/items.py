@@ -273,12 +273,14 @@ def _first_item_row(rows: list[list[Block]], end: int, goals: set[Decimal],
 
 def _name_lines(rows: list[list[Block]], start: int) -> list[Block]:
     """Up to two lines right above an item row whose figures have no name beside them
-    ("PADLOCK 50MM" over "6942131561507 1X9.90 9.90"); never a label, title or money line."""
+    ("PADLOCK 50MM" over "6942131561507 1X9.90 9.90"); never a label, title or money line,
+    nor a header OCR garbled past recognition ("ITEM QTP U/P DISC% AMOUNT")."""
     lines: list[Block] = []
     below = rows[start][0]
     for row in (rows[n] for n in range(start - 1, max(-1, start - 3), -1)):
         text = " ".join(b.text for b in row)
-        if (not re.search(r"[^\W_]{3,}", text) or re.search(r"\d{6,}|:", text)
+        columns = sum(bool(p.search(text)) for p in (DESC, QTY, PRICE, AMOUNT))
+        if (not re.search(r"[^\W_]{3,}", text) or re.search(r"\d{6,}|:", text) or columns >= 2
                 or amount_spans(text) or _NOT_A_NAME.search(text) or row[0].page != below.page
                 or row[0].bbox[1] - below.bbox[3] > below.height):
             break

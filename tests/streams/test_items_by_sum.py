@@ -107,3 +107,14 @@ def test_a_count_row_is_no_header_and_the_tax_summary_under_it_no_items():
               (180, 284, "SR @6%  15.00"), (370, 284, "0.90")]
     items = _items(layout)
     assert [(i["description"], i["amount"]) for i in items] == [("24MM X 7Y ONE TAPE", "15.90")]
+
+
+def test_a_header_over_a_nameless_first_item_is_not_its_name():
+    # the header's own reading finds no money (the tax code is glued to the cents), so the
+    # rows above the total are read by their sum; the header row is not the first item's name,
+    # and a reading with a nameless item is rejected
+    layout = [*HEAD, (180, 200, "Item Qty Amount"),
+              (180, 214, "8886467102 1 X"), (370, 214, "3.30SR"),
+              (180, 228, "RULER 30CM"), (180, 242, "9556 1 X"), (370, 242, "1.60SR"),
+              (180, 256, "Total"), (370, 256, "4.90")]
+    assert _items(layout) == []
