@@ -49,8 +49,7 @@ _NOT_A_NAME = L.rx("invoice", "receipt", "cashier", "=table", "date", "=tel", "g
 def table_header(row: list[Block]) -> tuple[float, float] | None:
     """The description column's x-range when `row` is a table header, else None; a totals
     row ("Total Item(s): 1") is none."""
-    text = " ".join(b.text for b in row)
-    kinds = [bool(p.search(text)) for p in (DESC, QTY, PRICE, AMOUNT)]
+    kinds = _columns(" ".join(b.text for b in row))
     if sum(kinds) < 2 or not (kinds[2] or kinds[3]) or any(amount_spans(b.text) for b in row):
         return None
     if _is_end(row):
@@ -63,11 +62,15 @@ def table_header(row: list[Block]) -> tuple[float, float] | None:
     return (0.0, 0.0)
 
 
+def _columns(text: str) -> list[bool]:
+    """Which column words `text` holds: description, quantity, price, amount."""
+    return [bool(p.search(text)) for p in (DESC, QTY, PRICE, AMOUNT)]
+
+
 def _header_tail(row: list[Block]) -> bool:
     """The second line of a two-line header ("VK-Preis / ohne MwSt.")."""
     text = " ".join(b.text for b in row)
-    return not re.search(r"\d", text) and any(
-        p.search(text) for p in (DESC, QTY, PRICE, AMOUNT, L.TAX[2]))
+    return not re.search(r"\d", text) and (any(_columns(text)) or bool(L.TAX[2].search(text)))
 
 
 def _desc_block(row: list[Block], column: tuple[float, float]) -> Block | None:
@@ -133,7 +136,7 @@ def _unglue(text: str) -> str:
     return _TAX_CODE.sub(lambda m: " " * len(m.group()), text)
 
 
-def _split_figures(block: Block) -> tuple[Block | None, Block | None]:
+def _split_figures(block: Block) -> tuple[Block, Block | None]:
     """A block that holds a name and its figures ("Durafile(110x95mm) 200SR 116.60"), split after
     the name's last word with letters; (block, None) when no amount follows the name."""
     lettered = [n for n, w in enumerate(block.words) if re.search(r"[^\W\d_]{3,}", w.text)]
@@ -237,7 +240,8 @@ def items_by_sum(layout: Layout, sums: list[Found | None]) -> list[ItemRow]:
                 break
         table.close()
         # money alone is no item, nor is a label ("Gubtotal: 15.90", its word misread)
-        named = all((i.item.get("description") or ":").rstrip()[-1:] != ":" for i in items)
+        names = [(i.item.get("description") or "").rstrip() for i in items]
+        named = all(n and not n.endswith(":") for n in names)
         if items and named and sum(Decimal(i.item["amount"]) for i in items) in goals:
             return items
     return []
@@ -279,8 +283,8 @@ def _name_lines(rows: list[list[Block]], start: int) -> list[Block]:
     below = rows[start][0]
     for row in (rows[n] for n in range(start - 1, max(-1, start - 3), -1)):
         text = " ".join(b.text for b in row)
-        columns = sum(bool(p.search(text)) for p in (DESC, QTY, PRICE, AMOUNT))
-        if (not re.search(r"[^\W_]{3,}", text) or re.search(r"\d{6,}|:", text) or columns >= 2
+        if (not re.search(r"[^\W_]{3,}", text) or re.search(r"\d{6,}|:", text)
+                or sum(_columns(text)) >= 2
                 or amount_spans(text) or _NOT_A_NAME.search(text) or row[0].page != below.page
                 or row[0].bbox[1] - below.bbox[3] > below.height):
             break
