@@ -106,17 +106,27 @@ def _v_overlap(a: BBox, b: BBox) -> float:
 
 
 def _rows_of_page(words: list[Word]) -> list[list[Word]]:
-    """Group words whose vertical middles fall inside each other's band (the row's first word)."""
+    """Group words whose vertical middles fall inside each other's band (the row's first word).
+
+    A word printed over or under one already in the row is on another line, however close:
+    on a skewed scan, a long line's box grows tall enough to take in the short line under it
+    ("Tel ... www.shop.com" over "04109 Leipzig")."""
     rows: list[list[Word]] = []
     for word in sorted(words, key=lambda w: ((w.bbox[1] + w.bbox[3]) / 2, w.bbox[0])):
         top, bottom = word.bbox[1], word.bbox[3]
         if rows:
             r_top, r_bottom = rows[-1][0].bbox[1], rows[-1][0].bbox[3]
-            if r_top <= (top + bottom) / 2 <= r_bottom or top <= (r_top + r_bottom) / 2 <= bottom:
+            if (r_top <= (top + bottom) / 2 <= r_bottom or top <= (r_top + r_bottom) / 2 <= bottom
+                    ) and not any(_stacked(word.bbox, other.bbox) for other in rows[-1]):
                 rows[-1].append(word)
                 continue
         rows.append([word])
     return [sorted(r, key=lambda w: w.bbox[0]) for r in rows]
+
+
+def _stacked(a: BBox, b: BBox) -> bool:
+    """Whether two words share most of the narrower one's width (one is over the other)."""
+    return _h_overlap(a, b) > 0.5 * min(a[2] - a[0], b[2] - b[0])
 
 
 def _split_blocks(words: list[Word], aspect: float) -> list[list[Word]]:

@@ -1,7 +1,9 @@
 """Random A4 invoices with their ground truth (content only; `scangen` draws them).
 
 Layouts: "A" vendor top left, "B" vendor top right, "C" (never tuned on) side-by-side
-"Seller:" / "Buyer:" blocks with the company data in the footer.
+"Seller:" / "Buyer:" blocks with the company data in the footer, "D" (tuning only, seed 17 on)
+the invoice number and dates as a strip of column headers over their values, "Bill To" beside
+"Ship To" (another party), and the VAT id only in a footer with the bank details.
 """
 
 from __future__ import annotations
@@ -66,6 +68,14 @@ def invoice(rng: random.Random, pool: str, layouts: str) -> Doc:
     if layout == "C":
         _parties_side_by_side(rng, doc, lang, name_lines, (street, town), customer,
                               (c_street, c_town))
+    elif layout == "D":
+        _layout_d(rng, doc, lang, name_lines, (street, town), customer, (c_street, c_town))
+        _meta_strip(rng, doc, lang, number, day, due)
+        _table(rng, doc, lang, cur, 290)
+        iban = f"{vat[:2]}{rng.randrange(10, 99)} {rng.randrange(10**15, 10**16)}"
+        put((50, 790, f"{_pick(rng, lang, 'vat')}: {vat} · IBAN {iban} · BIC "
+                      f"{rng.choice(['COBADEFF', 'BNPAFRPP', 'INGBNL2A', 'BARCGB22'])}", 7))
+        return doc
     else:
         for i, line in enumerate(name_lines):
             put((vx, vy + 16 * i, line, 14))
@@ -101,6 +111,38 @@ def _parties_side_by_side(rng: random.Random, doc: Doc, lang: str, name_lines: l
     for i, line in enumerate([customer, *c_address]):
         put((320, 134 + 12 * i, line, 9))
     doc.features.append("seller_buyer")
+
+
+def _layout_d(rng: random.Random, doc: Doc, lang: str, name_lines: list[str],
+              address: tuple[str, str], customer: str, c_address: tuple[str, str]) -> None:
+    put = doc.blocks.append
+    for i, line in enumerate(name_lines):
+        put((50, 50 + 18 * i, line, 16))
+    y = 54 + 18 * len(name_lines)
+    site = "".join(ch for ch in name_lines[0].lower() if ch.isalpha())[:14]
+    for line in (*address, f"{_pick(rng, lang, 'tel')} +{rng.randrange(10**9, 10**10)} · "
+                           f"info@{site}.com · www.{site}.com"):
+        put((50, y, line, 8))
+        y += 11
+    put((400, 50, _pick(rng, lang, "invoice"), 18))
+    other = rng.choice([p for p in V.PEOPLE["tune"] if p != customer])
+    s_street, s_town = _address(rng, lang)
+    for x, label, lines in ((50, _pick(rng, lang, "bill"), [customer, *c_address]),
+                            (320, _pick(rng, lang, "ship"), [other, s_street, s_town])):
+        put((x, 200, label, 9))
+        for i, line in enumerate(lines):
+            put((x, 213 + 12 * i, line, 9))
+    doc.features.append("ship_to")
+
+
+def _meta_strip(rng: random.Random, doc: Doc, lang: str, number: str, day, due) -> None:
+    """The invoice number and dates as column headers over their values."""
+    put = doc.blocks.append
+    values = (number, fmt_date(rng, day, lang), fmt_date(rng, due, lang))
+    for x, key, value in zip((50, 200, 350), ("invno", "date", "due"), values, strict=True):
+        put((x, 150, _pick(rng, lang, key).rstrip(":"), 8))
+        put((x, 163, value, 9))
+    doc.features.append("meta_strip")
 
 
 def _customer_block(rng: random.Random, doc: Doc, lang: str, customer: str,

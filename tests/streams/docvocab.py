@@ -26,6 +26,7 @@ LABELS: dict[str, dict[str, list[str]]] = {
         "qty": ["Qty"], "price": ["Unit Price"], "amount": ["Amount"], "printed": ["Printed"],
         "thanks": ["Thank you for shopping with us"], "invoice": ["INVOICE", "TAX INVOICE"],
         "receipt": ["RECEIPT", "CASH RECEIPT"], "summary": ["Summary"],
+        "ship": ["Ship To", "Deliver To"],
     },
     "de": {
         "total": ["SUMME", "Summe", "Gesamtbetrag", "Gesamt", "Rechnungsbetrag"],
@@ -41,6 +42,7 @@ LABELS: dict[str, dict[str, list[str]]] = {
         "vat": ["USt-IdNr."], "items": ["Bezeichnung"], "qty": ["Menge"], "price": ["Preis"],
         "amount": ["Betrag"], "printed": ["Gedruckt"], "thanks": ["Vielen Dank für Ihren Einkauf"],
         "invoice": ["RECHNUNG"], "receipt": ["KASSENBON", "BELEG"], "summary": ["Übersicht"],
+        "ship": ["Lieferadresse", "Lieferung an"],
     },
     "fr": {
         "total": ["TOTAL", "Total TTC", "Montant total", "Net à payer"],
@@ -55,7 +57,7 @@ LABELS: dict[str, dict[str, list[str]]] = {
         "tel": ["Tél"], "vat": ["N° TVA"], "items": ["Désignation"], "qty": ["Qté"],
         "price": ["Prix"], "amount": ["Montant"], "printed": ["Imprimé le"],
         "thanks": ["Merci de votre visite"], "invoice": ["FACTURE"], "receipt": ["TICKET"],
-        "summary": ["Récapitulatif"],
+        "summary": ["Récapitulatif"], "ship": ["Livré à", "Adresse de livraison"],
     },
     "nl": {
         "total": ["TOTAAL", "Totaal", "Totaalbedrag", "Te betalen"],
@@ -70,7 +72,7 @@ LABELS: dict[str, dict[str, list[str]]] = {
         "tel": ["Tel"], "vat": ["BTW-nr"], "items": ["Omschrijving"], "qty": ["Aantal"],
         "price": ["Prijs"], "amount": ["Bedrag"], "printed": ["Afgedrukt"],
         "thanks": ["Bedankt voor uw bezoek"], "invoice": ["FACTUUR"], "receipt": ["KASSABON"],
-        "summary": ["Overzicht"],
+        "summary": ["Overzicht"], "ship": ["Afleveradres", "Leveradres"],
     },
 }
 

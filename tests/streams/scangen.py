@@ -1,6 +1,6 @@
 """Noisy scans of generated receipts and invoices, with `<file>.gt.json` beside each.
 
-    python -m tests.streams.scangen OUT --seed S --n N [--split tune|holdout]
+    python -m tests.streams.scangen OUT --seed S --n N [--split tune|holdout] [--layouts D]
 
 Document i of seed S is the same on every machine. `tune` draws names from the tuning pool
 and invoice layouts A and B; `holdout` (never tuned on) draws names from a disjoint pool and
@@ -26,12 +26,12 @@ _FONT = pymupdf.Font("cjk")  # ships with PyMuPDF and has "€", "£", accents
 MARGIN = 10.0
 
 
-def make_doc(seed: int, index: int, split: str) -> Doc:
+def make_doc(seed: int, index: int, split: str, layouts: str = "") -> Doc:
     rng = random.Random(f"{seed}-{index}")
     pool = "holdout" if split == "holdout" else "tune"
     if rng.random() < 0.55:
         return receipt(rng, pool)
-    return invoice(rng, pool, "ABC" if split == "holdout" else "AB")
+    return invoice(rng, pool, layouts or ("ABC" if split == "holdout" else "AB"))
 
 
 def draw_pdf(doc: Doc) -> bytes:
@@ -83,11 +83,11 @@ def degrade(pdf: bytes, rng: random.Random) -> tuple[bytes, dict]:
     return out.getvalue(), noise
 
 
-def write_set(out: Path, seed: int, n: int, split: str) -> list[Path]:
+def write_set(out: Path, seed: int, n: int, split: str, layouts: str = "") -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for index in range(n):
-        doc = make_doc(seed, index, split)
+        doc = make_doc(seed, index, split, layouts)
         image, noise = degrade(draw_pdf(doc), random.Random(f"noise-{seed}-{index}"))
         path = out / f"gen_{split}_{seed}_{index:03d}_{doc.schema}.jpg"
         path.write_bytes(image)
@@ -107,8 +107,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("--n", type=int, default=20)
     parser.add_argument("--split", choices=["tune", "holdout"], default="tune")
+    parser.add_argument("--layouts", default="", help="invoice layouts to draw from, e.g. D"
+                        " (default: AB for tune, ABC for holdout)")
     args = parser.parse_args(argv)
-    write_set(args.out, args.seed, args.n, args.split)
+    if "C" in args.layouts and args.split == "tune":
+        parser.error("layout C is never tuned on")
+    write_set(args.out, args.seed, args.n, args.split, args.layouts)
 
 
 if __name__ == "__main__":
