@@ -15,15 +15,19 @@ _FIELD_WORD = re.compile(r"^\W*(?:address|adresse|adres|anschrift|name|details)\
 
 
 def pick_customer(layout: Layout) -> Found | None:
-    for block in layout.blocks:
-        match = L.CUSTOMER.search(block.text)
-        if not match or L.CUSTOMER_EXCLUDE.search(block.text[:match.end() + 12]):
-            continue
-        rest = _FIELD_WORD.sub("", block.text[match.end():]).strip(" :.-")
-        if name_like(rest):
-            return candidate(block, clean_name(rest), 0.6, block.text.find(rest))
-        for other in layout.below(block, max_rows=2):
-            text = L.CUSTOMER.sub("", other.text).strip(" :.-")
-            if name_like(text):
-                return candidate(other, clean_name(text), 0.55, other.text.find(text))
+    """The first name at or under a billing label; under a delivery label ("Ship To") only
+    when no billing label names anyone, since the goods may go to another party."""
+    for delivery in (False, True):
+        for block in layout.blocks:
+            match = L.CUSTOMER.search(block.text)
+            if not match or L.CUSTOMER_EXCLUDE.search(block.text[:match.end() + 12]) or (
+                    bool(L.SHIP_TO.match(block.text, match.start())) != delivery):
+                continue
+            rest = _FIELD_WORD.sub("", block.text[match.end():]).strip(" :.-")
+            if name_like(rest):
+                return candidate(block, clean_name(rest), 0.6, block.text.find(rest))
+            for other in layout.below(block, max_rows=2):
+                text = L.CUSTOMER.sub("", other.text).strip(" :.-")
+                if name_like(text):
+                    return candidate(other, clean_name(text), 0.55, other.text.find(text))
     return None

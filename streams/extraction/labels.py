@@ -169,14 +169,17 @@ VENDOR = rx(
     "kontoinhaber", "rekeninghouder", "ten name van", "account holder", "account name",
     "beneficiary", "begünstigter", "bénéficiaire", "merchant", "händler",
 )
+# Where goods go: the customer only when no label says who is billed (`customer.py`)
+_SHIP_TO = ("ship to", "deliver to", "delivery address", "shipping address", "lieferadresse",
+            "lieferung an", "afleveradres", "leveradres", "adresse de livraison", "livré à")
+SHIP_TO = rx(*_SHIP_TO)
 CUSTOMER = rx(
     "bill to", "billed to", "invoice to", "sold to", "customer name", "customer",
     "client", "attn", "rechnungsempfänger", "rechnungsadresse", "kunde", "factuuradres",
     "facturé à", "adresse de facturation", "billing address", "nom de l'abonné", "guest name",
-    "ship to", "deliver to", "shipping address", "lieferadresse", "afleveradres",
-    "adresse de livraison", "=klant", "=to:", "=an:", "=aan:", "billing contact",
+    "=klant", "=to:", "=an:", "=aan:", "billing contact",
     "billing details", "invoice address", "gefactureerd aan", "factureren aan", "rechnung an",
-    "=buyer", "käufer", "acheteur", "=koper", "=client", "=klant",
+    "=buyer", "käufer", "acheteur", "=koper", "=client", "=klant", *_SHIP_TO,
 )
 # A word after a party label that makes it a compound label ("Merchant Number", "Händler-ID").
 PARTY_ID_WORD = re.compile(

@@ -1,0 +1,28 @@
+"""Invoices that print "Ship To" beside "Bill To" (scangen layout D): who is the customer."""
+
+from config.schemas import INVOICE
+from streams.extraction.local import extract_local
+from tests.streams import docgen
+
+HEAD = [(50, 50, "Kessler Werkzeuge GmbH", 16), (50, 70, "Hafenweg 4"), (50, 82, "20457 Hamburg"),
+        (400, 50, "RECHNUNG", 18), (50, 120, "Rechnungsnr.: RE2024-0193"),
+        (50, 134, "Datum: 05.03.2024")]
+BILL = [(50, 200, "Rechnungsempfänger"), (50, 213, "Weber Bau AG"), (50, 225, "Gartenweg 19"),
+        (50, 237, "28195 Bremen")]
+# a skewed scan puts the delivery block half a line higher than the billing one, so its
+# label is read first
+SHIP = [(320, 192, "Lieferadresse"), (320, 205, "Falkner Logistik"), (320, 217, "Marktplatz 8"),
+        (320, 229, "50667 Köln")]
+TOTALS = [(370, 320, "Summe"), (480, 320, "119,00 EUR")]
+
+
+def _customer(layout: list) -> str | None:
+    return extract_local(docgen.pages_of(docgen.make_pdf(layout)), INVOICE).data["customer"]
+
+
+def test_the_billed_party_is_the_customer_even_when_the_delivery_label_reads_first():
+    assert _customer(HEAD + SHIP + BILL + TOTALS) == "Weber Bau AG"
+
+
+def test_the_delivery_party_is_the_customer_when_nobody_is_billed():
+    assert _customer(HEAD + SHIP + TOTALS) == "Falkner Logistik"
