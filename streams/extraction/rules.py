@@ -256,6 +256,7 @@ def _iban_ok(text: str) -> bool:
 
 
 # OCR reads B as 8 in the fixed letters of a VAT id: GB + 9 digits, NL + 9 digits + B + 2 digits
+_VAT_WORD_TAIL = re.compile(r"[ .][A-Z]{3,}[ .]?$")
 _VAT_B_AS_8 = re.compile(r"(?<=(?<![A-Z0-9])G)8(?=\d{9}(?!\d))|"
                          r"(?<=(?<![A-Z0-9])NL\d{9})8(?=\d\d(?!\d))")
 
@@ -265,7 +266,8 @@ def vat_spans(text: str) -> Spans:
     out: Spans = []
     text = _VAT_B_AS_8.sub("B", text)  # same length: spans stay those of the page's text
     for match in _VAT_RE.finditer(text):
-        value = match.group().strip(" .")
+        # a word after a space or dot is the next field's label, not the id's ("DE79612.IBAN")
+        value = _VAT_WORD_TAIL.sub("", match.group()).strip(" .")
         if sum(ch.isdigit() for ch in value) >= 7 and not _iban_ok(value):
             out.append((match.start(), match.start() + len(value), value))
     if out:

@@ -202,6 +202,13 @@ def test_a_vat_id_whose_b_ocr_read_as_8(text, vat):
     assert [v for *_, v in vat_spans(text)] == [vat]
 
 
+@pytest.mark.parametrize(("text", "vat"), [
+    ("USt-IdNr.:DE796127105.IBAN.DE806247327889961441·BICBNPAFRPP", "DE796127105"),
+    ("VAT No: GB 123 4567 89 BIC BARCGB22", "GB 123 4567 89")])
+def test_the_label_after_a_vat_id_in_a_footer_is_not_part_of_it(text, vat):
+    assert [v for *_, v in vat_spans(text)] == [vat]
+
+
 @pytest.mark.parametrize(("text", "number"), [("2018-9249-Portal", "2018-9249"),
                                               ("RE2020-9872-Partal", "RE2020-9872"),
                                               ("INV-2024-ABCD", "INV-2024-ABCD")])
