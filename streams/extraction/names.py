@@ -14,7 +14,9 @@ LEGAL = re.compile(
     r"S\.p\.A\.?|SpA|LLC|L\.L\.C\.|LLP|PLC|plc|Oy|AB|A/S|ApS|S/B|Co\.|CO\.)"
     r"|(?i:(?<![A-Za-z])(?:Ltd|Limited|Inc|Incorporated|Corp|Corporation|Pvt\.?\s*Ltd|"
     r"Private\s+Limited|Pte\.?\s*Ltd|Pty\.?\s*Ltd|Bhd|Sdn\.?\s*Bhd)\.?)"
-    r"|(?i:Sdn\.?\s*Bhd|SDN\s*BND)\.?|(?<=[A-Za-z])GmbH)(?![A-Za-z0-9])"
+    r"|(?i:Sdn\.?\s*Bhd|SDN\s*BND)\.?|(?<=[A-Za-z])GmbH"
+    # glued to the name's last word, which OCR ran together ("CopperleafHardwareLLC")
+    r"|(?<=[a-z])(?:LLC|LLP|PLC|Ltd|BV|B\.V\.?|N\.[Vv]\.?|NV|SARL|SAS|AG|KG))(?![A-Za-z0-9])"
 )
 CONNECTORS = {"&", "and", "of", "et", "en", "und", "-", "+"}
 _NOT_NAME = L.rx(

@@ -226,11 +226,13 @@ def _home(layout: Layout, found: Found) -> Block | None:
 
 
 def _next_line(layout: Layout, edge: Block, step: int) -> Block | None:
-    """The row `step` rows from `edge` when it is one block that goes on with the name."""
+    """The block `step` rows from `edge`, in its column, when it goes on with the name (a
+    title printed beside it, "FACTUUR", is another column)."""
     row = edge.row + step
     if not 0 <= row < len(layout.rows):
         return None
-    near = [b for b in layout.rows[row] if b.page == edge.page]
+    near = [b for b in layout.rows[row] if b.page == edge.page
+            and min(b.bbox[2], edge.bbox[2]) - max(b.bbox[0], edge.bbox[0]) > 0]
     return near[0] if len(near) == 1 and _continues(near[0], edge) else None
 
 

@@ -1,4 +1,5 @@
-"""Invoices that print "Ship To" beside "Bill To" (scangen layout D): who is the customer."""
+"""Parties on invoices drawn like scangen layout D: who is billed when "Ship To" sits beside
+"Bill To", and the vendor's name when OCR glued its legal form or the title sits beside it."""
 
 from config.schemas import INVOICE
 from streams.extraction.local import extract_local
@@ -26,3 +27,23 @@ def test_the_billed_party_is_the_customer_even_when_the_delivery_label_reads_fir
 
 def test_the_delivery_party_is_the_customer_when_nobody_is_billed():
     assert _customer(HEAD + SHIP + TOTALS) == "Falkner Logistik"
+
+
+def _vendor(layout: list) -> str | None:
+    return extract_local(docgen.pages_of(docgen.make_pdf(layout)), INVOICE).data["vendor"]
+
+
+def test_a_legal_form_ocr_glued_to_the_name_still_ends_a_company_name():
+    head = [(50, 50, "CopperleafHardwareLLC", 16), (400, 50, "INVOICE", 18),
+            (50, 70, "59 Harbour Road"), (50, 82, "81300 Skudai, Johor"),
+            (50, 94, "Phone +5549187160 · info@copperleaf.com")]
+    # the customer is in the same town, so the town line recurs, as a shop's name does
+    bill = [(50, 200, "Bill To"), (50, 213, "Weber Bau AG"), (50, 225, "14 Station Street"),
+            (50, 237, "81300 Skudai, Johor")]
+    assert _vendor(head + bill + TOTALS) == "CopperleafHardwareLLC"
+
+
+def test_a_name_on_two_lines_beside_the_title_is_read_whole():
+    head = [(50, 50, "Silver Oak", 16), (400, 50, "FACTUUR", 18), (50, 68, "Electrical BV", 16),
+            (50, 88, "Herengracht 8"), (50, 100, "3526 KL Utrecht")]
+    assert _vendor(head + TOTALS) == "Silver Oak Electrical BV"
