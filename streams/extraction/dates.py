@@ -82,9 +82,9 @@ _DATE_NEAR_MONTH = re.compile(
 
 
 # ... or dropped or misread separators of a day-first date ("27032018", "27.032018", "30.07:2021",
-# "Date:10032018 6:41"):
+# "16:03.2019", "Date:10032018 6:41"):
 # a plausible one only, tried last.
-_DATE_COMPACT = re.compile(r"(?<![\w.,/-])(?P<d>[0-3]\d)[./-]?(?P<m>[01]\d)[./:-]?(?P<y>20[0-4]\d)"
+_DATE_COMPACT = re.compile(r"(?<![\w.,/-])(?P<d>[0-3]\d)[./:-]?(?P<m>[01]\d)[./:-]?(?P<y>20[0-4]\d)"
                            r"(?:(?=\d{1,4}:\d)|(?![\w.,:/-]))")
 
 

@@ -256,6 +256,8 @@ def _iban_ok(text: str) -> bool:
 
 
 # OCR reads B as 8 in the fixed letters of a VAT id: GB + 9 digits, NL + 9 digits + B + 2 digits
+_VAT_GLUED = re.compile(r"(?<![A-Z0-9])(?:DE\d{9}|ATU\d{8}|NL\d{9}B\d\d|GB\d{9}|FR[0-9A-Z]{2}\d{9}|"
+                        r"BE[01]\d{9}|IT\d{11}|ES[0-9A-Z]\d{7}[0-9A-Z]|DK\d{8}|PL\d{10})(?=[A-Z])")
 _VAT_WORD_TAIL = re.compile(r"[ .][A-Z]{3,}[ .]?$")
 _VAT_B_AS_8 = re.compile(r"(?<=(?<![A-Z0-9])G)8(?=\d{9}(?!\d))|"
                          r"(?<=(?<![A-Z0-9])NL\d{9})8(?=\d\d(?!\d))")
@@ -270,6 +272,10 @@ def vat_spans(text: str) -> Spans:
         value = _VAT_WORD_TAIL.sub("", match.group()).strip(" .")
         if sum(ch.isdigit() for ch in value) >= 7 and not _iban_ok(value):
             out.append((match.start(), match.start() + len(value), value))
+    if out:
+        return out
+    # OCR glued the next field to it ("DE752653644IBANDE92..."): the country's exact format
+    out = [(m.start(), m.end(), m.group()) for m in _VAT_GLUED.finditer(text)]
     if out:
         return out
     loose = id_spans(text)

@@ -39,6 +39,7 @@ def test_dates_after_a_dot_or_before_a_dashed_time(text, iso):
                                            ("27/01/2021.15:30 | #7967", "2021-01-27"),
                                            ("13May2016.13:32 | #6224", "2016-05-13"),
                                            ("Date': | 30.07:2021", "2021-07-30"),
+                                           ("Datum:16:03.2019", "2019-03-16"),
                                            ("Datum:13-12-19.07:06", "2019-12-13"),
                                            ("Vervaldatum: 22:apr2017", "2017-04-22")])
 def test_dates_whose_separators_or_time_ocr_garbled(text, iso):
@@ -204,7 +205,9 @@ def test_a_vat_id_whose_b_ocr_read_as_8(text, vat):
 
 @pytest.mark.parametrize(("text", "vat"), [
     ("USt-IdNr.:DE796127105.IBAN.DE806247327889961441·BICBNPAFRPP", "DE796127105"),
-    ("VAT No: GB 123 4567 89 BIC BARCGB22", "GB 123 4567 89")])
+    ("VAT No: GB 123 4567 89 BIC BARCGB22", "GB 123 4567 89"),
+    ("USt-IdNr.:DE752653644IBANDE927404844370082885-BICBNPAFRPP", "DE752653644"),
+    ("BTW-nr:NL224815356B01IBANNL32123938896571", "NL224815356B01")])
 def test_the_label_after_a_vat_id_in_a_footer_is_not_part_of_it(text, vat):
     assert [v for *_, v in vat_spans(text)] == [vat]
 
