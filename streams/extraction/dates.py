@@ -68,7 +68,7 @@ _DATE_PATTERNS = [
 # OCR often glues the time to a two-digit year ("14-03-1821:49", "13-12-19.07:06"): accept
 # dd-mm-yy + hh:mm.
 _DATE_TIME_GLUED = re.compile(
-    r"(?<!\d)(?P<d>\d{1,2})(?P<s>[-./])(?P<m>\d{1,2})(?P=s)(?P<y>\d{2})(?=[.,]?\d{1,2}:\d{2})"
+    r"(?<![\d.])(?P<d>\d{1,2})(?P<s>[-./])(?P<m>\d{1,2})(?P=s)(?P<y>\d{2})(?=[.,]?\d{1,2}:\d{2})"
 )
 # ... or glues a receipt number to a four-digit year ("07/03/20180012"): tried last.
 _DATE_DIGITS_GLUED = re.compile(

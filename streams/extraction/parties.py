@@ -124,8 +124,10 @@ def vendor_candidates(layout: Layout, receipt: bool) -> list[Found]:
                 score = 0.45 + 0.3 * top - (0.35 if behind else 0)
                 cands.append(candidate(block, name, score, block.text.find(name)))
     first_rows = [b for b in layout.blocks if b.page == 1][:12]
+    streets = [b.row for b in first_rows if _address_line(b.text)]
     named = [b for b in first_rows if name_like(b.text) and not L.OWNER.search(b.text)
-             and not _address_line(b.text) and not _place_name(layout, b)][:3]
+             and not _address_line(b.text) and not _place_name(layout, b)
+             and not (_TOWN_LINE.match(b.text) and any(row < b.row for row in streets))][:3]
     for rank, block in enumerate(named):
         row = layout.rows[block.row]
         if _TITLE.search(block.text) or any(MONEY.search(o.text) for o in row) or (
@@ -142,9 +144,15 @@ def _named(name: str) -> bool:
 
 
 def _address_line(text: str) -> bool:
-    """"G.23 Plaza Seri Setia", or OCR-glued "UNIT105,BLOCKA,PUSAT DAGANGAN": not a name."""
-    glued = PLACE.search(text) and text.count(",") >= 2
+    """"G.23 Plaza Seri Setia", or OCR-glued "UNIT105,BLOCKA,PUSAT DAGANGAN" or "avenueFoch7"
+    (a street and its house number in one word): not a name."""
+    glued = PLACE.search(text) and (text.count(",") >= 2 or re.fullmatch(
+        r"\S*[^\W\d_]\d{1,4}[A-Za-z]?", text.strip()))
     return bool((STREET_WORD.search(text) or glued) and re.search(r"\d", text))
+
+
+# a postcode and town ("3526.KLUtrecht", "81300 Skudai, Johor"): under a street line, not a name
+_TOWN_LINE = re.compile(r"\W*\d{4,6}(?:[ .]?[A-Z]{2}(?=[ .]?[A-Z]))?[ .,]?[A-Z][a-zà-ÿ]+")
 
 
 def _place_name(layout: Layout, block: Block) -> bool:

@@ -73,7 +73,7 @@ _ID_PREFIX = re.compile(
     r"^(?:[\s:#.№°\-]|\b(?:no|nr|n°|nº|num|number|nummer|numéro|numero)\b)*", re.IGNORECASE
 )
 _ID_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_/\-.]*[A-Za-z0-9]")
-_WORD_TAIL = re.compile(r"(?<=\d)-[A-Z][a-z]{3,}$")  # a capitalised word glued after the number
+_WORD_TAIL = re.compile(r"(?<=\d)-?[A-Z][a-z]{3,}$")  # a capitalised word glued after the number
 
 
 def id_spans(text: str) -> Spans:

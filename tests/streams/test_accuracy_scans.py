@@ -53,6 +53,11 @@ def test_eight_digits_that_are_no_day_first_date(text):
     assert find_dates(text) == []
 
 
+def test_a_date_with_a_dot_inside_its_day_is_not_read_without_that_digit():
+    # "14-03-17" with a stray dot after the day's first digit: not the 4th
+    assert "2017-03-04" not in [v for *_, v in find_dates("Date:1.4-03-17.12:17")]
+
+
 def test_a_dashed_product_code_is_not_a_date():
     assert find_dates("HD03-04-06-5/40/160") == []
 
@@ -214,7 +219,8 @@ def test_the_label_after_a_vat_id_in_a_footer_is_not_part_of_it(text, vat):
 
 @pytest.mark.parametrize(("text", "number"), [("2018-9249-Portal", "2018-9249"),
                                               ("RE2020-9872-Partal", "RE2020-9872"),
-                                              ("INV-2024-ABCD", "INV-2024-ABCD")])
+                                              ("INV-2024-ABCD", "INV-2024-ABCD"),
+                                              ("2020-3149Portal", "2020-3149")])
 def test_a_word_glued_after_an_invoice_number_is_not_part_of_it(text, number):
     assert [v for *_, v in id_spans(text)] == [number]
 

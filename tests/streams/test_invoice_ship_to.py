@@ -47,3 +47,11 @@ def test_a_name_on_two_lines_beside_the_title_is_read_whole():
     head = [(50, 50, "Silver Oak", 16), (400, 50, "FACTUUR", 18), (50, 68, "Electrical BV", 16),
             (50, 88, "Herengracht 8"), (50, 100, "3526 KL Utrecht")]
     assert _vendor(head + TOTALS) == "Silver Oak Electrical BV"
+
+
+def test_a_street_and_a_town_ocr_glued_are_not_the_name_even_when_they_recur():
+    head = [(50, 50, "Riverside Florist", 16), (400, 50, "FACTURE", 18), (50, 70, "avenueFoch7"),
+            (50, 82, "69002Lyon"), (50, 94, "Tel +6995724893")]
+    bill = [(50, 200, "Adresse de facturation"), (50, 213, "Maison Ferrand"),
+            (50, 225, "avenue Foch 77"), (50, 237, "69002 Lyon")]
+    assert _vendor(head + bill + TOTALS) == "Riverside Florist"
