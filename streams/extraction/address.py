@@ -27,9 +27,10 @@ ADDRESS_STOP = L.rx(
     "number",
 )
 MAX_ADDRESS_WORDS = 14
-# a price ends an address block; "31,31A, Jalan ..." (house numbers) and "U13,40I70" (a
-# section and a postcode whose 1 OCR read as I) are not one
-PRICE = re.compile(MONEY.pattern + r"(?![A-Za-z]{1,2}[,\s]|[A-Za-z]\d)")
+# a price ends an address block; "31,31A, Jalan ..." (house numbers), "U13,40I70" (a
+# section and a postcode whose 1 OCR read as I) and "750.16Paris" (a postcode with a stray
+# dot, glued to its town) are not one
+PRICE = re.compile(MONEY.pattern + r"(?![A-Za-z]{1,2}[,\s]|[A-Za-z]\d|[A-Z][a-z]{2})")
 # glued words, an e-mail, a care line or a bare phone number ("careline:1800881231")
 _GLUED_STOP = re.compile(r"invoice|receipt|cashier|tel[:.]|gst\s*(?:id|reg|no)|@|(?<!\d)\d{8,}|"
                          r"(?<![\d-])\d{2,4}-\d{3,4}-?\d{4}(?!\d)|care\s*line|hot\s*line",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from streams.extraction import labels as L
-from streams.extraction.layout import Layout
+from streams.extraction.layout import Block, Layout
 from streams.extraction.names import clean_name, name_like
 from streams.extraction.parties import candidate
 from streams.extraction.rules import Found
@@ -16,18 +16,30 @@ _FIELD_WORD = re.compile(r"^\W*(?:address|adresse|adres|anschrift|name|details)\
 
 def pick_customer(layout: Layout) -> Found | None:
     """The first name at or under a billing label; under a delivery label ("Ship To") only
-    when no billing label names anyone, since the goods may go to another party."""
+    when no billing label names anyone, since the goods may go to another party. Such a name
+    has no margin: the billed party may be printed under a label OCR garbled."""
     for delivery in (False, True):
         for block in layout.blocks:
             match = L.CUSTOMER.search(block.text)
-            if not match or L.CUSTOMER_EXCLUDE.search(block.text[:match.end() + 12]) or (
-                    bool(L.SHIP_TO.match(block.text, match.start())) != delivery):
+            if not match or bool(L.SHIP_TO.match(block.text, match.start())) != delivery:
                 continue
-            rest = _FIELD_WORD.sub("", block.text[match.end():]).strip(" :.-")
-            if name_like(rest):
-                return candidate(block, clean_name(rest), 0.6, block.text.find(rest))
-            for other in layout.below(block, max_rows=2):
-                text = L.CUSTOMER.sub("", other.text).strip(" :.-")
-                if name_like(text):
-                    return candidate(other, clean_name(text), 0.55, other.text.find(text))
+            # "Customer No", "Service Clients": a compound label, not the customer's
+            if L.CUSTOMER_EXCLUDE.search(block.text[max(0, match.start() - 12):match.end() + 12]):
+                continue
+            found = _named_at(layout, block, match.end())
+            if found is not None:
+                found.margin = 0.0 if delivery else None
+                return found
+    return None
+
+
+def _named_at(layout: Layout, block: Block, end: int) -> Found | None:
+    """The name after a customer label ending at `end`, or under it."""
+    rest = _FIELD_WORD.sub("", block.text[end:]).strip(" :.-")
+    if name_like(rest):
+        return candidate(block, clean_name(rest), 0.6, block.text.find(rest))
+    for other in layout.below(block, max_rows=2):
+        text = L.CUSTOMER.sub("", other.text).strip(" :.-")
+        if name_like(text):
+            return candidate(other, clean_name(text), 0.55, other.text.find(text))
     return None

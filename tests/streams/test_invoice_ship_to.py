@@ -55,3 +55,25 @@ def test_a_street_and_a_town_ocr_glued_are_not_the_name_even_when_they_recur():
     bill = [(50, 200, "Adresse de facturation"), (50, 213, "Maison Ferrand"),
             (50, 225, "avenue Foch 77"), (50, 237, "69002 Lyon")]
     assert _vendor(head + bill + TOTALS) == "Riverside Florist"
+
+
+def test_a_delivery_party_taken_for_the_customer_has_no_margin():
+    out = extract_local(docgen.pages_of(docgen.make_pdf(HEAD + SHIP + TOTALS)), INVOICE)
+    assert out.evidence["customer"]["margin"] == 0.0
+    billed = extract_local(docgen.pages_of(docgen.make_pdf(HEAD + BILL + TOTALS)), INVOICE)
+    assert "margin" not in billed.evidence.get("customer", {})
+
+
+def test_a_billing_label_after_an_order_id_on_its_line_counts():
+    head = [(50, 50, "Kessler Werkzeuge GmbH", 16), (50, 70, "Hafenweg 4, 20457 Hamburg"),
+            (50, 120, "Order ID: OD304175096047380001 Billing Address"),
+            (50, 133, "Anushrut Singh"), (400, 120, "Shipping Address"), (400, 133, "Priya Rao")]
+    out = extract_local(docgen.pages_of(docgen.make_pdf(head + TOTALS)), INVOICE)
+    assert out.data["customer"] == "Anushrut Singh"
+
+
+def test_a_postcode_with_a_stray_dot_glued_to_its_town_is_not_a_price():
+    head = [(50, 50, "Riverside Books SARL", 16), (400, 50, "FACTURE", 18),
+            (50, 70, "avenueFoch165"), (50, 82, "750.16Paris"), (50, 94, "Tel +6788375241")]
+    out = extract_local(docgen.pages_of(docgen.make_pdf(head + TOTALS)), INVOICE)
+    assert out.data["vendor_address"] == "avenueFoch165, 750.16Paris"
