@@ -149,11 +149,19 @@ def parse_date(text: object, month_first: bool = False) -> str | None:
     return found[0][2] if found else None
 
 
+# "Austin, TX 78701": a US address (city, state code, ZIP), where dates are written month-first
+_US_ADDRESS = re.compile(
+    r"[A-Za-z.],\s*(?:AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|"
+    r"MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY)\s*"
+    r"\d{5}(?:-\d{4})?(?!\d)")
+
+
 def month_first_text(text: str) -> bool:
-    """Whether the numeric dates of a document are month-first (some only read that way)."""
+    """Whether the numeric dates of a document are month-first: some only read that way, or,
+    when none decides, the document has a US address."""
     us = eu = 0
     for match in _DATE_PATTERNS[1].finditer(text):
         first, second = int(match.group("d")), int(match.group("m"))
         us += first <= 12 < second
         eu += second <= 12 < first
-    return us > eu
+    return us > eu or (us == eu and bool(_US_ADDRESS.search(text)))

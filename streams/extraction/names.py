@@ -16,7 +16,8 @@ LEGAL = re.compile(
     r"Private\s+Limited|Pte\.?\s*Ltd|Pty\.?\s*Ltd|Bhd|Sdn\.?\s*Bhd)\.?)"
     r"|(?i:Sdn\.?\s*Bhd|SDN\s*BND)\.?|(?<=[A-Za-z])GmbH"
     # glued to the name's last word, which OCR ran together ("CopperleafHardwareLLC")
-    r"|(?<=[a-z])(?:LLC|LLP|PLC|Ltd|BV|B\.V\.?|N\.[Vv]\.?|NV|SARL|SA[Ss]|AG|KG))(?![A-Za-z0-9])"
+    r"|(?<=[a-z])(?:LLC|LLP|PLC|Ltd|Inc\.?|Corp\.?|BV|B\.V\.?|N\.[Vv]\.?|NV|SARL|SA[Ss]|AG|KG))"
+    r"(?![A-Za-z0-9])"
 )
 CONNECTORS = {"&", "and", "of", "et", "en", "und", "-", "+"}
 _NOT_NAME = L.rx(

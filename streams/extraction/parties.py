@@ -151,8 +151,10 @@ def _address_line(text: str) -> bool:
     return bool((STREET_WORD.search(text) or glued) and re.search(r"\d", text))
 
 
-# a postcode and town ("3526.KLUtrecht", "81300 Skudai, Johor"): under a street line, not a name
-_TOWN_LINE = re.compile(r"\W*\d{4,6}(?:[ .]?[A-Z]{2}(?=[ .]?[A-Z]))?[ .,]?[A-Z][a-zà-ÿ]+")
+# a postcode and town ("3526.KLUtrecht", "81300 Skudai, Johor") or a US town, state and ZIP
+# ("Austin, TX78701"): under a street line, not a name
+_TOWN_LINE = re.compile(r"\W*\d{4,6}(?:[ .]?[A-Z]{2}(?=[ .]?[A-Z]))?[ .,]?[A-Z][a-zà-ÿ]+|"
+                        r"[A-Z][A-Za-z .]+,\s*[A-Z]{2}\s*\d{5}(?:-\d{4})?\W*$")
 
 
 def _place_name(layout: Layout, block: Block) -> bool:

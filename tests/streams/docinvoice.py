@@ -3,7 +3,8 @@
 Layouts: "A" vendor top left, "B" vendor top right, "C" (never tuned on) side-by-side
 "Seller:" / "Buyer:" blocks with the company data in the footer, "D" (tuning only, seed 17 on)
 the invoice number and dates as a strip of column headers over their values, "Bill To" beside
-"Ship To" (another party), and the VAT id only in a footer with the bank details.
+"Ship To" (another party), and the VAT id only in a footer with the bank details; "E" (tuning
+only) a US invoice (docinvoice_us.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from tests.streams import docvocab as V
+from tests.streams.docinvoice_us import us_invoice
 from tests.streams.docvariants import (
     Doc,
     _address,
@@ -37,9 +39,11 @@ def _vat_id(rng: random.Random, lang: str) -> str:
 
 
 def invoice(rng: random.Random, pool: str, layouts: str) -> Doc:
+    layout = rng.choice(layouts)
+    if layout == "E":
+        return us_invoice(rng, pool)
     lang = rng.choice(V.LANGS)
     cur = rng.choice(V.CURRENCIES[lang])
-    layout = rng.choice(layouts)
     doc = Doc("invoice", (595.0, 842.0))
     doc.features.append(f"layout_{layout}")
     day = _date(rng)
