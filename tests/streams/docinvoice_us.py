@@ -68,9 +68,9 @@ def us_invoice(rng: random.Random, pool: str) -> Doc:
     tax = q2(sub * rate)
     doc.fields.update(subtotal=str(sub), tax=str(tax), total=str(sub + tax))
     y = 266 + 16 * (len(lines) + 2)
-    for i, (label, value) in enumerate((("Subtotal", sub), (f"Sales Tax ({rate * 100:.2f}%)", tax),
-                                        (rng.choice(["Total", "Balance Due", "Amount Due"]),
-                                         sub + tax))):
+    for i, (label, amount) in enumerate((("Subtotal", sub), (f"Sales Tax ({rate * 100:.2f}%)", tax),
+                                         (rng.choice(["Total", "Balance Due", "Amount Due"]),
+                                          sub + tax))):
         put((370, y + 14 * i, label, 9))
-        put((480, y + 14 * i, f"${money(value, 'en')}", 9))
+        put((480, y + 14 * i, f"${money(amount, 'en')}", 9))
     return doc
