@@ -201,7 +201,10 @@ def pick_amounts(layout: Layout) -> dict[str, Found | None]:
     totals = _rounded(totals, layout, paid)
     top_total = best(totals, key=lambda f: Decimal(f.value))
     top = Decimal(top_total.value) if top_total else None
-    taxes = [x for x in tax_candidates(layout) if top is None or Decimal(x.value) < top]
+    # the amount of a subtotal row is not the tax, though its label names it ("Totaal excl. BTW")
+    net = {(s.row, s.value) for s in subs}
+    taxes = [x for x in tax_candidates(layout) if (top is None or Decimal(x.value) < top)
+             and (x.row, x.value) not in net]
     picked = {"total": top_total, "subtotal": best(subs), "tax": best(taxes)}
     triples = [
         (t, s, x) for t in totals for s in subs for x in taxes

@@ -5,7 +5,9 @@ reads are in `config.schemas.CHECKS`). Each check is a plain function of the cle
 schema and the page's text rows; it returns one `Check`, or None when it cannot be judged
 (a value it needs is null, or the page prints nothing to compare with):
 
-    subtotal_plus_tax_equals_total           subtotal + tax = total, within rounding
+    subtotal_plus_tax_equals_total           subtotal + tax = total, within rounding, or
+                                             with the discounts and shipping or handling
+                                             charges printed on their own rows
     line_items_sum_to_subtotal               the item amounts add up to the subtotal, else the
                                              total (or the total less the tax); when they do
                                              not, it names the items only: item rows read from
@@ -54,6 +56,11 @@ CREDIT_NOTE = rx("credit note", "creditnota", "credit memo", "gutschrift", "avoi
                  "erstattung", "remboursement", "terugbetaling", "storno", "=void")
 TENDERED = rx("cash", "tendered", "=tunai", "bargeld", "=bar", "gegeben", "espèces", "especes",
               "contant", "=paid", "payment", "betaald", "bezahlt")
+# charges and discounts printed between the subtotal and the total (subtotal_plus_tax)
+DISCOUNT = rx("discount", "rabatt", "remise", "korting", "=coupon", "=promo")
+ADJUSTMENT = rx("discount", "rabatt", "remise", "korting", "=coupon", "=promo", "shipping",
+                "delivery charge", "freight", "handling", "postage", "versand", "frais de port",
+                "livraison", "verzendkosten", "bezorgkosten", "service charge")
 CHANGE = rx("change", "=baki", "rückgeld", "ruckgeld", "wechselgeld", "monnaie", "rendu",
             "wisselgeld", "terug")
 NOT_PAYMENT = rx("change due", "payment terms", "payment due", "zahlungsbedingung", "due date")
@@ -81,9 +88,24 @@ def subtotal_plus_tax(data: Data, schema: SchemaDef, rows: list[str], today: dat
     if sub is None or tax is None or total is None:
         return None
     ok = abs(sub + tax - total) <= CENT
-    sign = "=" if ok else "!="
+    detail = f"{sub} + {tax} {'=' if ok else '!='} {total}"
+    extra = _adjustments(rows)
+    if not ok and extra and abs(sub + sum(extra) + tax - total) <= CENT:
+        ok, detail = True, f"{sub} {' '.join(f'{a:+}' for a in extra)} + {tax} = {total}"
     return Check(rule="subtotal_plus_tax_equals_total", ok=ok, fields=["subtotal", "tax", "total"],
-                 detail=f"{sub} + {tax} {sign} {total}")
+                 detail=detail)
+
+
+def _adjustments(rows: list[str]) -> list[Decimal]:
+    """Discounts (negative), shipping and handling charges printed on their own rows."""
+    out = []
+    for row in rows:
+        label = ADJUSTMENT.search(row)
+        amounts = find_amounts(row[label.end():]) if label else []
+        if label and amounts and not L.TOTAL[2].search(row):
+            amount = abs(Decimal(amounts[-1][2]))
+            out.append(-amount if DISCOUNT.match(row, label.start()) else amount)
+    return out
 
 
 def _item_amount(item: dict[str, Any]) -> Decimal | None:

@@ -4,7 +4,8 @@ Layouts: "A" vendor top left, "B" vendor top right, "C" (never tuned on) side-by
 "Seller:" / "Buyer:" blocks with the company data in the footer, "D" (tuning only, seed 17 on)
 the invoice number and dates as a strip of column headers over their values, "Bill To" beside
 "Ship To" (another party), and the VAT id only in a footer with the bank details; "E" (tuning
-only) a US invoice (docinvoice_us.py).
+only) a US invoice (docinvoice_us.py); "F" (tuning only) A with a discount and a shipping
+charge between the subtotal and the tax.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ def invoice(rng: random.Random, pool: str, layouts: str) -> Doc:
         return us_invoice(rng, pool)
     doc = Doc("invoice", (595.0, 842.0))
     doc.features.append(f"layout_{layout}")
+    adjust, layout = layout == "F", "A" if layout == "F" else layout  # F: A with adjustments
     day = _date(rng)
     name = _name(rng, pool, lang, True)
     street, town = _address(rng, lang)
@@ -94,7 +96,7 @@ def invoice(rng: random.Random, pool: str, layouts: str) -> Doc:
                         (50, 170) if layout == "A" else (50, 110))
     meta_at = {"A": (360, 110), "B": (50, 210), "C": (360, 50)}[layout]  # clear of the parties
     _meta(rng, doc, lang, number, day, due, *meta_at)
-    _table(rng, doc, lang, cur, 270)
+    _table(rng, doc, lang, cur, 270, adjust)
     if layout == "C":
         put((50, 790, f"{name} · {street} · {town} · {_pick(rng, lang, 'vat')} {vat}", 7))
     if rng.random() < 0.25:
@@ -182,7 +184,8 @@ def _meta(rng: random.Random, doc: Doc, lang: str, number: str, day, due, x: flo
         put((x + 95, y + 14 * i, value, 9))
 
 
-def _table(rng: random.Random, doc: Doc, lang: str, cur: str, y: float) -> None:
+def _table(rng: random.Random, doc: Doc, lang: str, cur: str, y: float,
+           adjust: bool = False) -> None:
     put = doc.blocks.append
     for x, key in ((50, "items"), (300, "qty"), (370, "price"), (480, "amount")):
         put((x, y, _pick(rng, lang, key), 9))
@@ -195,9 +198,10 @@ def _table(rng: random.Random, doc: Doc, lang: str, cur: str, y: float) -> None:
         put((370, yy, money(price, lang), 9))
         put((480, yy, money(q2(qty * price), lang), 9))
     sub = sum((q2(q * p * 10) for _, q, p in lines), Decimal(0))
+    adjustments = _adjustments(rng, lang, sub) if adjust else []
     rate = VAT_RATE[lang]
-    tax = q2(sub * rate)
-    total = sub + tax
+    tax = q2((sub + sum((a for _, a in adjustments), Decimal(0))) * rate)
+    total = sub + sum((a for _, a in adjustments), Decimal(0)) + tax
     doc.fields.update(subtotal=str(sub), tax=str(tax), total=str(total))
     yy = y + 16 * (len(lines) + 3)
     glue_code = rng.random() < 0.25
@@ -205,6 +209,10 @@ def _table(rng: random.Random, doc: Doc, lang: str, cur: str, y: float) -> None:
     doc.features += ["amount_glued"] if glue_code else []
     put((370, yy, _pick(rng, lang, "subtotal"), 9))
     put((480, yy, f"{money(sub, lang)}{tail}", 9))
+    for label, amount in adjustments:
+        yy += 14
+        put((370, yy, label, 9))
+        put((480, yy, f"{money(amount, lang)}{tail}", 9))
     put((370, yy + 14, f"{_pick(rng, lang, 'tax')}", 9))
     put((480, yy + 14, f"{money(tax, lang)}{tail}", 9))
     label = _pick(rng, lang, "total")
@@ -225,3 +233,10 @@ def _table(rng: random.Random, doc: Doc, lang: str, cur: str, y: float) -> None:
         put((480, yy + 42, money(total, lang), 9))
         put((370, yy + 56, _pick(rng, lang, "due0"), 9))
         put((480, yy + 56, money(Decimal(0), lang), 9))
+
+
+def _adjustments(rng: random.Random, lang: str, sub: Decimal) -> list[tuple[str, Decimal]]:
+    """Layout F: a discount and a shipping charge printed between the subtotal and the tax."""
+    discount = -q2(sub * rng.choice([Decimal("0.05"), Decimal("0.1")]))
+    shipping = Decimal(rng.choice(["4.95", "9.90", "15.00"]))
+    return [(_pick(rng, lang, "discount"), discount), (_pick(rng, lang, "shipping"), shipping)]

@@ -26,7 +26,8 @@ LABELS: dict[str, dict[str, list[str]]] = {
         "qty": ["Qty"], "price": ["Unit Price"], "amount": ["Amount"], "printed": ["Printed"],
         "thanks": ["Thank you for shopping with us"], "invoice": ["INVOICE", "TAX INVOICE"],
         "receipt": ["RECEIPT", "CASH RECEIPT"], "summary": ["Summary"],
-        "ship": ["Ship To", "Deliver To"],
+        "ship": ["Ship To", "Deliver To"], "discount": ["Discount"],
+        "shipping": ["Shipping", "Delivery charge"],
     },
     "de": {
         "total": ["SUMME", "Summe", "Gesamtbetrag", "Gesamt", "Rechnungsbetrag"],
@@ -42,7 +43,8 @@ LABELS: dict[str, dict[str, list[str]]] = {
         "vat": ["USt-IdNr."], "items": ["Bezeichnung"], "qty": ["Menge"], "price": ["Preis"],
         "amount": ["Betrag"], "printed": ["Gedruckt"], "thanks": ["Vielen Dank für Ihren Einkauf"],
         "invoice": ["RECHNUNG"], "receipt": ["KASSENBON", "BELEG"], "summary": ["Übersicht"],
-        "ship": ["Lieferadresse", "Lieferung an"],
+        "ship": ["Lieferadresse", "Lieferung an"], "discount": ["Rabatt"],
+        "shipping": ["Versand", "Versandkosten"],
     },
     "fr": {
         "total": ["TOTAL", "Total TTC", "Montant total", "Net à payer"],
@@ -58,6 +60,7 @@ LABELS: dict[str, dict[str, list[str]]] = {
         "price": ["Prix"], "amount": ["Montant"], "printed": ["Imprimé le"],
         "thanks": ["Merci de votre visite"], "invoice": ["FACTURE"], "receipt": ["TICKET"],
         "summary": ["Récapitulatif"], "ship": ["Livré à", "Adresse de livraison"],
+        "discount": ["Remise"], "shipping": ["Frais de port", "Livraison"],
     },
     "nl": {
         "total": ["TOTAAL", "Totaal", "Totaalbedrag", "Te betalen"],
@@ -73,6 +76,7 @@ LABELS: dict[str, dict[str, list[str]]] = {
         "price": ["Prijs"], "amount": ["Bedrag"], "printed": ["Afgedrukt"],
         "thanks": ["Bedankt voor uw bezoek"], "invoice": ["FACTUUR"], "receipt": ["KASSABON"],
         "summary": ["Overzicht"], "ship": ["Afleveradres", "Leveradres"],
+        "discount": ["Korting"], "shipping": ["Verzendkosten"],
     },
 }
 

@@ -39,6 +39,18 @@ def test_subtotal_plus_tax(sub, tax, total, ok):
     assert ("!=" in got.detail) is not ok
 
 
+@pytest.mark.parametrize(("rows", "ok"), [
+    (["Subtotal 2,833.80", "Discount -141.69", "Shipping 4.95", "VAT 21% 566.38"], True),
+    (["Zwischensumme 2.833,80", "Rabatt 141,69", "Versandkosten 4,95"], True),  # printed unsigned
+    (["Subtotal 2,833.80", "Shipping 4.95", "VAT 21% 566.38"], False),  # the discount unread
+    (["Subtotal 2,833.80", "VAT 21% 566.38"], False)])
+def test_subtotal_plus_tax_with_printed_discounts_and_charges(rows, ok):
+    data = {"subtotal": "2833.80", "tax": "566.38", "total": "3263.44"}
+    got = check("subtotal_plus_tax_equals_total", data, rows)
+    assert got.ok is ok
+    assert ("-141.69" in got.detail and "+4.95" in got.detail) is ok
+
+
 def test_a_check_without_its_values_is_not_judged():
     assert check("subtotal_plus_tax_equals_total", {"subtotal": "1.00", "total": "1.00"}) is None
     assert check("quantity_times_unit_price_equals_amount", {"line_items": []}) is None

@@ -1,5 +1,6 @@
-"""Parties on invoices drawn like scangen layout D: who is billed when "Ship To" sits beside
-"Bill To", and the vendor's name when OCR glued its legal form or the title sits beside it."""
+"""Failure classes found on the tuning layouts D and F of scangen, rebuilt as text-layer pages:
+who is billed when "Ship To" sits beside "Bill To", the vendor's name when OCR glued its legal
+form or the title sits beside it, its address, and the tax beside a net-amount row."""
 
 from config.schemas import INVOICE
 from streams.extraction.local import extract_local
@@ -77,3 +78,13 @@ def test_a_postcode_with_a_stray_dot_glued_to_its_town_is_not_a_price():
             (50, 70, "avenueFoch165"), (50, 82, "750.16Paris"), (50, 94, "Tel +6788375241")]
     out = extract_local(docgen.pages_of(docgen.make_pdf(head + TOTALS)), INVOICE)
     assert out.data["vendor_address"] == "avenueFoch165, 750.16Paris"
+
+
+def test_the_amount_of_a_net_row_whose_label_names_the_tax_is_not_the_tax():
+    # OCR glued "Totaal excl. BTW" (so "excl" is not read) and garbled the tax row's amount
+    rows = [(370, 300, "Totaalexcl.BTW"), (480, 300, "2.833,80 EUR"), (370, 314, "BTW 21%"),
+            (480, 314, "566,38UR"), (370, 328, "TOTAAL"), (480, 328, "3.263,44 EUR")]
+    head = [(50, 50, "Kingfisher Stationery B.V.", 16), (50, 70, "Dorpsstraat 84"),
+            (50, 82, "2511 CV Den Haag"), (400, 50, "FACTUUR", 18)]
+    out = extract_local(docgen.pages_of(docgen.make_pdf(head + rows)), INVOICE)
+    assert out.data["subtotal"] == "2833.80" and out.data["tax"] != "2833.80"
