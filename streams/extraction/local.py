@@ -24,7 +24,7 @@ from streams.extraction.items import ItemRow, extract_items, items_by_sum
 from streams.extraction.labels import rx
 from streams.extraction.layout import Layout, build_layout
 from streams.extraction.normalize import find_currencies
-from streams.extraction.parties import pick_vendor
+from streams.extraction.parties import customer_zone, pick_vendor
 from streams.extraction.rules import Found
 from streams.extraction.validate import validate
 
@@ -46,7 +46,8 @@ RULES: dict[str, Rule] = {
     "date": lambda layout, done, receipt: rules.pick_date(layout),
     "due_date": lambda layout, done, receipt: rules.pick_due_date(layout),
     "currency": lambda layout, done, receipt: rules.pick_currency(layout),
-    "vendor_vat_id": lambda layout, done, receipt: rules.pick_vat_id(layout),
+    "vendor_vat_id": lambda layout, done, receipt: rules.pick_vat_id(
+        layout, frozenset(customer_zone(layout))),
     "vendor": _vendor,
     "vendor_address": lambda layout, done, receipt: pick_vendor_address(
         layout, _vendor(layout, done, receipt)),

@@ -37,7 +37,7 @@ from streams.extraction.rules import Found, best
 _TITLE = L.rx("=ticket", "kassabon", "kassenbon", "=beleg", "quittung")  # a receipt's title
 
 
-def _customer_zone(layout: Layout) -> set[tuple[int, int]]:
+def customer_zone(layout: Layout) -> set[tuple[int, int]]:
     """(row, block index) of blocks in or under a customer label, within six rows."""
     zone: set[tuple[int, int]] = set()
     for block in layout.blocks:
@@ -193,7 +193,7 @@ def _labelled_vendor(layout: Layout, block: Block, end: int) -> list[Found]:
 
 def pick_vendor(layout: Layout, receipt: bool = False) -> Found | None:
     pages = max((b.page for b in layout.blocks), default=1)
-    zone = _customer_zone(layout)
+    zone = customer_zone(layout)
     cands = vendor_candidates(layout, receipt)
     for found in cands:
         found.score += _frequency_bonus(found.value, layout, pages)

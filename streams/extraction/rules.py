@@ -282,17 +282,22 @@ def vat_spans(text: str) -> Spans:
     return [s for s in loose if len(re.sub(r"\W", "", s[2])) >= 8]
 
 
-def pick_vat_id(layout: Layout) -> Found | None:
-    """The vendor's VAT id: a labelled one not marked as the customer's, else any EU-shaped one."""
+def pick_vat_id(layout: Layout, customer: frozenset[tuple[int, int]] = frozenset()
+                ) -> Found | None:
+    """The vendor's VAT id: a labelled one not marked as the customer's, else any EU-shaped
+    one; never one printed in the `customer` blocks ((row, index): "Bill to ... VAT GB123")."""
     cands = [f[0] for f in labelled(layout, {2: L.VAT_ID}, vat_spans,
                                     lambda t: bool(L.VAT_EXCLUDE.search(t)))]
+    cands = [f for f in cands if not any((b.row, b.index) in customer and b.bbox[0] - 1e-6
+                                         <= f.bbox[0] <= b.bbox[2] for b in layout.rows[f.row])]
     for found in cands:
         if _VAT_RE.search(str(found.value)):
             found.score += 0.1
     if cands:
         return best(cands)
     for block in layout.blocks:
-        if L.VAT_EXCLUDE.search(block.text) or re.search(r"\biban\b", block.text, re.I):
+        if L.VAT_EXCLUDE.search(block.text) or re.search(r"\biban\b", block.text, re.I) or (
+                (block.row, block.index) in customer):
             continue
         for start, end, value in vat_spans(block.text):
             if _VAT_RE.search(value):

@@ -1,6 +1,7 @@
 """Failure classes found on the tuning layouts D and F of scangen, rebuilt as text-layer pages:
 who is billed when "Ship To" sits beside "Bill To", the vendor's name when OCR glued its legal
-form or the title sits beside it, its address, and the tax beside a net-amount row."""
+form or the title sits beside it, its address, the tax beside a net-amount row, and the
+buyer's VAT id that EU invoices print under "Bill to"."""
 
 from config.schemas import INVOICE
 from streams.extraction.local import extract_local
@@ -88,3 +89,15 @@ def test_the_amount_of_a_net_row_whose_label_names_the_tax_is_not_the_tax():
             (50, 82, "2511 CV Den Haag"), (400, 50, "FACTUUR", 18)]
     out = extract_local(docgen.pages_of(docgen.make_pdf(head + rows)), INVOICE)
     assert out.data["subtotal"] == "2833.80" and out.data["tax"] != "2833.80"
+
+
+def test_the_vat_id_printed_under_the_billed_party_is_not_the_vendors():
+    bill = [(300, 140, "Bill to"), (300, 153, "Harlow Medical Group"), (300, 166, "8 Mill Lane"),
+            (300, 179, "GB VAT GB123456789")]
+    head = [(50, 50, "Acme Analytics Ltd", 16), (50, 70, "12 Harbour Road"),
+            (50, 82, "Bristol BS1 4QA")]
+    footer = [(50, 800, "VAT Reg No: GB987654321 · Company No 0123456", 7)]
+    for extra, vat in (([], None), (footer, "GB987654321")):
+        out = extract_local(docgen.pages_of(docgen.make_pdf(head + bill + TOTALS + extra)),
+                            INVOICE)
+        assert out.data["vendor_vat_id"] == vat
