@@ -55,11 +55,11 @@ def pick_vendor_address(layout: Layout, vendor: Found | None) -> Found | None:
 def _address_after_name(home: Block, name: str) -> Found | None:
     """The rest of the name's line: "ACME AG - Hafenweg 4 - 20457 Hamburg"."""
     at = home.text.find(name)
-    rest = home.text[at + len(name):].strip(" ,;:-–|") if at >= 0 else ""
+    rest = home.text[at + len(name):].strip(" ,;:-–|·•") if at >= 0 else ""
     words = re.sub(r"[(（][^)）]*[)）]?", "", rest)  # registration numbers are not addresses
     if len(re.findall(r"[^\W\d_]", words)) < 3 or not ADDRESS_WORD.search(words) or _stop(rest):
         return None
-    text = re.sub(r"\s+[-–|]\s+", ", ", rest)
+    text = re.sub(r"\s+[-–|·•]\s+", ", ", rest)
     return Found(text, home.page, home.span_bbox(len(home.text) - len(rest), len(home.text)),
                  0.6, home.row)
 

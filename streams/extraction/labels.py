@@ -175,7 +175,7 @@ _SHIP_TO = ("ship to", "deliver to", "delivery address", "shipping address", "li
 SHIP_TO = rx(*_SHIP_TO)
 CUSTOMER = rx(
     "bill to", "billed to", "invoice to", "sold to", "customer name", "customer",
-    "client", "attn", "rechnungsempfänger", "rechnungsadresse", "kunde", "factuuradres",
+    "client", "attn", "rechnungsempfänger", "rechnungsadresse", "=kunde", "factuuradres",
     "facturé à", "adresse de facturation", "billing address", "nom de l'abonné", "guest name",
     "=klant", "=to:", "=an:", "=aan:", "billing contact",
     "billing details", "invoice address", "gefactureerd aan", "factureren aan", "rechnung an",

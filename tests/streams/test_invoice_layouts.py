@@ -1,7 +1,7 @@
 """Failure classes found on the tuning layouts D and F of scangen, rebuilt as text-layer pages:
 who is billed when "Ship To" sits beside "Bill To", the vendor's name when OCR glued its legal
 form or the title sits beside it, its address, the tax beside a net-amount row, and the
-buyer's VAT id that EU invoices print under "Bill to"."""
+buyer's VAT id that EU invoices print under "Bill to", and a German letterhead."""
 
 from config.schemas import INVOICE
 from streams.extraction.local import extract_local
@@ -101,3 +101,16 @@ def test_the_vat_id_printed_under_the_billed_party_is_not_the_vendors():
         out = extract_local(docgen.pages_of(docgen.make_pdf(head + bill + TOTALS + extra)),
                             INVOICE)
         assert out.data["vendor_vat_id"] == vat
+
+
+def test_a_german_letterhead_sender_line_and_customer_number():
+    # DIN 5008: the sender's line over the address window, a customer number, no customer label
+    page = [(50, 40, "Müller & Söhne GmbH · Industriestraße 12 · 70565 Stuttgart", 7),
+            (50, 70, "Weber Bau AG"), (50, 83, "Gartenweg 19"), (50, 96, "28195 Bremen"),
+            (50, 160, "Rechnung", 16), (50, 185, "Kundennummer:"), (160, 185, "K-10234"),
+            (50, 198, "Rechnungsnummer:"), (160, 198, "2024-0815"),
+            (50, 240, "Pos."), (90, 240, "Bezeichnung"), (490, 240, "Gesamt"),
+            (50, 256, "1"), (90, 256, "Montage"), (490, 256, "100,00 €"), *TOTALS]
+    out = extract_local(docgen.pages_of(docgen.make_pdf(page)), INVOICE)
+    assert out.data["vendor_address"] == "Industriestraße 12, 70565 Stuttgart"
+    assert out.data["customer"] != "Pos"
