@@ -24,7 +24,7 @@ ADDRESS_STOP = L.rx(
     "telefon", "=tél", "=beleg", "kassenbon", "=ticket", "kassabon", "factuur", "rechnung",
     "facture", "=bon",
     "iban", "=bic", "swift", "=hrb", "=abn", "=tin", "handelsregister", "registergericht",
-    "number",
+    "number", "siret", "siren", "=rcs", "=ape", "=gstin", "=uen", "=ein",
 )
 MAX_ADDRESS_WORDS = 14
 # a price ends an address block; "31,31A, Jalan ..." (house numbers), "U13,40I70" (a

@@ -1,7 +1,8 @@
 """Failure classes found on the tuning layouts D and F of scangen, rebuilt as text-layer pages:
 who is billed when "Ship To" sits beside "Bill To", the vendor's name when OCR glued its legal
-form or the title sits beside it, its address, the tax beside a net-amount row, and the
-buyer's VAT id that EU invoices print under "Bill to", and a German letterhead."""
+form or the title sits beside it, its address, the tax beside a net-amount row, the
+buyer's VAT id that EU invoices print under "Bill to", a German letterhead and the
+registration lines (SIRET, RCS, GSTIN) under an address."""
 
 from config.schemas import INVOICE
 from streams.extraction.local import extract_local
@@ -114,3 +115,11 @@ def test_a_german_letterhead_sender_line_and_customer_number():
     out = extract_local(docgen.pages_of(docgen.make_pdf(page)), INVOICE)
     assert out.data["vendor_address"] == "Industriestraße 12, 70565 Stuttgart"
     assert out.data["customer"] != "Pos"
+
+
+def test_a_registration_line_under_the_address_is_not_part_of_it():
+    for line in ("SIRET 123 456 789 00012", "GSTIN 06AABCO6063D1ZQ", "RCS Lyon 123 456 789"):
+        head = [(50, 50, "ATELIER DUBOIS SARL", 14), (50, 66, "15 rue de la République"),
+                (50, 78, "69002 Lyon"), (50, 90, line), (350, 50, "FACTURE", 16)]
+        out = extract_local(docgen.pages_of(docgen.make_pdf(head + TOTALS)), INVOICE)
+        assert out.data["vendor_address"] == "15 rue de la République, 69002 Lyon"
