@@ -258,6 +258,7 @@ def _iban_ok(text: str) -> bool:
 # OCR reads B as 8 in the fixed letters of a VAT id: GB + 9 digits, NL + 9 digits + B + 2 digits
 _VAT_GLUED = re.compile(r"(?<![A-Z0-9])(?:DE\d{9}|ATU\d{8}|NL\d{9}B\d\d|GB\d{9}|FR[0-9A-Z]{2}\d{9}|"
                         r"BE[01]\d{9}|IT\d{11}|ES[0-9A-Z]\d{7}[0-9A-Z]|DK\d{8}|PL\d{10})(?=[A-Z])")
+_SPACED_DIGITS = re.compile(r"\d{2,4}(?: \d{2,4}){2,3}(?![\w.,])")
 _VAT_WORD_TAIL = re.compile(r"[ .][A-Z]{3,}[ .]?$")
 _VAT_B_AS_8 = re.compile(r"(?<=(?<![A-Z0-9])G)8(?=\d{9}(?!\d))|"
                          r"(?<=(?<![A-Z0-9])NL\d{9})8(?=\d\d(?!\d))")
@@ -278,6 +279,9 @@ def vat_spans(text: str) -> Spans:
     out = [(m.start(), m.end(), m.group()) for m in _VAT_GLUED.finditer(text)]
     if out:
         return out
+    spaced = _SPACED_DIGITS.match(text, _ID_PREFIX.match(text).end())  # type: ignore[union-attr]
+    if spaced:  # "VAT No. 123 4567 89": a UK number without its GB
+        return [(spaced.start(), spaced.end(), spaced.group())]
     loose = id_spans(text)
     return [s for s in loose if len(re.sub(r"\W", "", s[2])) >= 8]
 

@@ -217,6 +217,12 @@ def test_the_label_after_a_vat_id_in_a_footer_is_not_part_of_it(text, vat):
     assert [v for *_, v in vat_spans(text)] == [vat]
 
 
+@pytest.mark.parametrize(("text", "vat"), [("123 4567 89", "123 4567 89"),
+                                          ("No. 123 4567 89", "123 4567 89")])
+def test_a_uk_vat_number_printed_without_gb_in_groups(text, vat):
+    assert [v for *_, v in vat_spans(text)] == [vat]
+
+
 @pytest.mark.parametrize(("text", "number"), [("2018-9249-Portal", "2018-9249"),
                                               ("RE2020-9872-Partal", "RE2020-9872"),
                                               ("INV-2024-ABCD", "INV-2024-ABCD"),
