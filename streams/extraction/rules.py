@@ -255,17 +255,19 @@ def _iban_ok(text: str) -> bool:
     return int(digits) % 97 == 1
 
 
-# OCR reads B as 8 in the fixed letters of a VAT id: GB + 9 digits, NL + 9 digits + B + 2 digits
+# a country's exact VAT format, glued to the next field's label ("DE752653644IBANDE92...")
 _VAT_GLUED = re.compile(r"(?<![A-Z0-9])(?:DE\d{9}|ATU\d{8}|NL\d{9}B\d\d|GB\d{9}|FR[0-9A-Z]{2}\d{9}|"
                         r"BE[01]\d{9}|IT\d{11}|ES[0-9A-Z]\d{7}[0-9A-Z]|DK\d{8}|PL\d{10})(?=[A-Z])")
-_SPACED_DIGITS = re.compile(r"\d{2,4}(?: \d{2,4}){2,3}(?![\w.,])")
-_VAT_WORD_TAIL = re.compile(r"[ .][A-Z]{3,}[ .]?$")
+_SPACED_DIGITS = re.compile(r"\d{2,4}(?: \d{2,4}){2,3}(?![\w.,])")  # "123 4567 89"
+_VAT_WORD_TAIL = re.compile(r"[ .][A-Z]{3,}[ .]?$")  # the next field's label: "DE79612.IBAN"
+# OCR reads B as 8 in the fixed letters of a VAT id: GB + 9 digits, NL + 9 digits + B + 2 digits
 _VAT_B_AS_8 = re.compile(r"(?<=(?<![A-Z0-9])G)8(?=\d{9}(?!\d))|"
                          r"(?<=(?<![A-Z0-9])NL\d{9})8(?=\d\d(?!\d))")
 
 
 def vat_spans(text: str) -> Spans:
-    """EU-style VAT ids (country code + 8-13 characters, not an IBAN), else a long id."""
+    """EU-style VAT ids (country code + 8-13 characters, not an IBAN, without a next label OCR
+    glued on), else digit groups ("123 4567 89"), else a long id."""
     out: Spans = []
     text = _VAT_B_AS_8.sub("B", text)  # same length: spans stay those of the page's text
     for match in _VAT_RE.finditer(text):
