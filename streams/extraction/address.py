@@ -31,8 +31,10 @@ MAX_ADDRESS_WORDS = 14
 # section and a postcode whose 1 OCR read as I) and "750.16Paris" (a postcode with a stray
 # dot, glued to its town) are not one
 PRICE = re.compile(MONEY.pattern + r"(?![A-Za-z]{1,2}[,\s]|[A-Za-z]\d|[A-Z][a-z]{2})")
-# glued words, an e-mail, a care line or a bare phone number ("careline:1800881231")
+# glued words, an e-mail, a care line or a bare phone number ("careline:1800881231",
+# "(555) 555-0123")
 _GLUED_STOP = re.compile(r"invoice|receipt|cashier|tel[:.]|gst\s*(?:id|reg|no)|@|(?<!\d)\d{8,}|"
+                         r"\(\d{3}\)[\s.]*\d{3}|"
                          r"(?<![\d-])\d{2,4}-\d{3,4}-?\d{4}(?!\d)|care\s*line|hot\s*line",
                          re.IGNORECASE)
 ADDRESS_SKIP = re.compile(

@@ -152,7 +152,7 @@ def parse_date(text: object, month_first: bool = False) -> str | None:
 # "Austin, TX 78701": a US address (city, state code, ZIP), where dates are written month-first
 _US_ADDRESS = re.compile(
     r"[A-Za-z.],\s*(?:AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|"
-    r"MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY)\s*"
+    r"MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY)[\s.]*"
     r"\d{5}(?:-\d{4})?(?!\d)")
 
 

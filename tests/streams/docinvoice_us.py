@@ -1,5 +1,6 @@
-"""Layout "E" (tuning only, seed 20 on): a US invoice. Dates are month-first, often ambiguous
-(03/05/2024), the address ends in a state code and ZIP, amounts are in dollars, sales tax."""
+"""US documents, tuning only. Layout "E" (seed 20 on): an invoice with month-first dates, often
+ambiguous (03/05/2024), an address ending in a state code and ZIP, dollars and sales tax.
+Layout "R" (seed 22 on): a left-aligned till receipt (`us_receipt`)."""
 
 from __future__ import annotations
 
@@ -73,4 +74,50 @@ def us_invoice(rng: random.Random, pool: str) -> Doc:
                                           sub + tax))):
         put((370, y + 14 * i, label, 9))
         put((480, y + 14 * i, f"${money(amount, 'en')}", 9))
+    return doc
+
+
+def us_receipt(rng: random.Random, pool: str) -> Doc:
+    """Layout "R" (tuning only, seed 22 on): a US till receipt, left-aligned. Store numbers,
+    item codes, a month-first date with a two-digit year, sales tax, a card or cash tender."""
+    doc = Doc("receipt", (226.0, 0.0))
+    doc.features.append("layout_R")
+    day = _date(rng).replace(day=rng.randrange(1, 29))
+    name = _name(rng, pool, "en", False).upper()
+    street, town = _address(rng)
+    doc.fields.update(vendor=name, vendor_address=f"{street}, {town}", date=day.isoformat())
+    doc.add(name, "", "c", 11)
+    doc.add(street.upper(), "", "c")
+    doc.add(town.upper(), "", "c")
+    doc.add(f"({rng.randrange(200, 999)}) 555-0{rng.randrange(100, 999)}", "", "c")
+    doc.add(f"ST# {rng.randrange(1000, 9999)} OP# {rng.randrange(10, 99)} "
+            f"TE# {rng.randrange(1, 20):02d} TR# {rng.randrange(1000, 9999)}")
+    lines = _amounts(rng, rng.randrange(2, 6))
+    for item, qty, price in lines:
+        code = f"{rng.randrange(10**11, 10**12)}"
+        if qty > 1:
+            doc.add(f"{item.upper()} {code}")
+            doc.add(f"  {qty} AT 1 FOR {money(price, 'en')}", f"{money(q2(qty * price), 'en')} X")
+        else:
+            doc.add(f"{item.upper()} {code}", f"{money(price, 'en')} X")
+    sub = sum((q2(q * p) for _, q, p in lines), Decimal(0))
+    rate = rng.choice([Decimal("0.0625"), Decimal("0.0825"), Decimal("0.07")])
+    tax = q2(sub * rate)
+    total = sub + tax
+    doc.fields.update(subtotal=str(sub), tax=str(tax), total=str(total))  # no "$": no currency
+    doc.add("SUBTOTAL", money(sub, "en"))
+    doc.add(f"TAX 1 {rate * 100:.3f} %", money(tax, "en"))
+    doc.add("TOTAL", money(total, "en"), "l", 10)
+    if rng.random() < 0.5:
+        doc.add("VISA TEND", money(total, "en"))
+        doc.add(f"ACCOUNT # **** **** **** {rng.randrange(1000, 9999)}")
+        doc.add("CHANGE DUE", "0.00")
+    else:
+        tendered = (total / 10).quantize(Decimal(1), rounding="ROUND_CEILING") * 10 + 10
+        doc.add("CASH TEND", money(tendered, "en"))
+        doc.add("CHANGE DUE", money(q2(tendered - total), "en"))
+    doc.add(f"# ITEMS SOLD {sum(q for _, q, _ in lines)}")
+    clock = f"{rng.randrange(7, 22):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}"
+    doc.add(f"{day.month:02d}/{day.day:02d}/{day.year % 100:02d} {clock}", "", "c")
+    doc.add("THANK YOU FOR SHOPPING WITH US", "", "c", 7)
     return doc

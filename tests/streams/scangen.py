@@ -20,6 +20,7 @@ import pymupdf
 from PIL import Image, ImageFilter
 
 from tests.streams.docinvoice import invoice
+from tests.streams.docinvoice_us import us_receipt
 from tests.streams.docvariants import Doc, receipt
 
 _FONT = pymupdf.Font("cjk")  # ships with PyMuPDF and has "€", "£", accents
@@ -30,8 +31,8 @@ def make_doc(seed: int, index: int, split: str, layouts: str = "") -> Doc:
     rng = random.Random(f"{seed}-{index}")
     pool = "holdout" if split == "holdout" else "tune"
     if rng.random() < 0.55:
-        return receipt(rng, pool)
-    return invoice(rng, pool, layouts or ("ABC" if split == "holdout" else "AB"))
+        return us_receipt(rng, pool) if "R" in layouts else receipt(rng, pool)
+    return invoice(rng, pool, layouts.replace("R", "") or ("ABC" if split == "holdout" else "AB"))
 
 
 def draw_pdf(doc: Doc) -> bytes:
@@ -107,8 +108,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("--n", type=int, default=20)
     parser.add_argument("--split", choices=["tune", "holdout"], default="tune")
-    parser.add_argument("--layouts", default="", help="invoice layouts to draw from, e.g. D"
-                        " (default: AB for tune, ABC for holdout)")
+    parser.add_argument("--layouts", default="", help="invoice layouts to draw from, e.g. D;"
+                        " R draws US till receipts (default: AB for tune, ABC for holdout)")
     args = parser.parse_args(argv)
     if "C" in args.layouts and args.split == "tune":
         parser.error("layout C is never tuned on")

@@ -1,9 +1,9 @@
-"""US invoices (scangen layout E): month-first dates that no date on the page decides, and the
-town, state and ZIP line under the street."""
+"""US invoices and till receipts (scangen layouts E and R): month-first dates that no date on
+the page decides, the town, state and ZIP line under the street, and a bare phone line."""
 
 import pytest
 
-from config.schemas import INVOICE
+from config.schemas import INVOICE, RECEIPT
 from streams.extraction.dates import month_first_text
 from streams.extraction.local import extract_local
 from tests.streams import docgen
@@ -39,3 +39,15 @@ def test_a_legal_form_glued_to_a_us_name_and_the_town_line_under_it():
     out = extract_local(docgen.pages_of(docgen.make_pdf(layout)), INVOICE)
     assert out.data["vendor"] == "HarbourHardwareInc."
     assert out.data["vendor_address"] == "1212 Market Street, San Francisco, CA 94105"
+
+
+def test_a_us_till_receipt_bare_phone_line_and_dotted_zip():
+    # layout R: no "Tel" before the phone number, and OCR put a dot between state and ZIP
+    rows = [(60, 40, "GOLDEN BAKERY", 11), (60, 54, "1362 MAIN STREET"),
+            (60, 66, "SAN FRANCISCO, CA.94105"), (60, 78, "(415) 555-0123"),
+            (20, 92, "ST# 4021 OP# 12 TE# 07 TR# 5531"), (20, 106, "BREAD ROLL 123456789012"),
+            (180, 106, "4.20 X"), (20, 120, "TOTAL"), (180, 120, "4.55"),
+            (60, 140, "03/01/21 14:22:01")]
+    out = extract_local(docgen.pages_of(docgen.make_pdf(rows)), RECEIPT)
+    assert out.data["vendor_address"] == "1362 MAIN STREET, SAN FRANCISCO, CA.94105"
+    assert out.data["date"] == "2021-03-01"
