@@ -48,8 +48,7 @@ def pick_vendor_address(layout: Layout, vendor: Found | None) -> Found | None:
     """Lines under the vendor's name (or after it on its line) that read like an address."""
     if vendor is None:
         return None
-    row = layout.rows[vendor.row]
-    home = next((b for b in row if b.bbox[0] - 1e-6 <= vendor.bbox[0] <= b.bbox[2]), row[0])
+    home = layout.block_at(vendor.row, vendor.bbox[0]) or layout.rows[vendor.row][0]
     return (_address_after_name(home, vendor.value) or _address_below(layout, home, vendor.value)
             or _address_above(layout, home))
 

@@ -57,10 +57,11 @@ CREDIT_NOTE = rx("credit note", "creditnota", "credit memo", "gutschrift", "avoi
 TENDERED = rx("cash", "tendered", "=tunai", "bargeld", "=bar", "gegeben", "espèces", "especes",
               "contant", "=paid", "payment", "betaald", "bezahlt")
 # charges and discounts printed between the subtotal and the total (subtotal_plus_tax)
-DISCOUNT = rx("discount", "rabatt", "remise", "korting", "=coupon", "=promo")
-ADJUSTMENT = rx("discount", "rabatt", "remise", "korting", "=coupon", "=promo", "shipping",
-                "delivery charge", "freight", "handling", "postage", "versand", "frais de port",
-                "livraison", "verzendkosten", "bezorgkosten", "service charge")
+_DISCOUNTS = ("discount", "rabatt", "remise", "korting", "=coupon", "=promo")
+DISCOUNT = rx(*_DISCOUNTS)
+ADJUSTMENT = rx(*_DISCOUNTS, "shipping", "delivery charge", "freight", "handling", "postage",
+                "versand", "frais de port", "livraison", "verzendkosten", "bezorgkosten",
+                "service charge")
 CHANGE = rx("change", "=baki", "rückgeld", "ruckgeld", "wechselgeld", "monnaie", "rendu",
             "wisselgeld", "terug")
 NOT_PAYMENT = rx("change due", "payment terms", "payment due", "zahlungsbedingung", "due date")

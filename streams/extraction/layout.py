@@ -71,6 +71,11 @@ class Layout:
     def blocks(self) -> list[Block]:
         return [b for row in self.rows for b in row]
 
+    def block_at(self, row: int, x: float) -> Block | None:
+        """The block of `row` that spans the x position `x` (where a value starts)."""
+        return next((b for b in self.rows[row] if b.bbox[0] - 1e-6 <= x <= b.bbox[2] + 1e-6),
+                    None)
+
     def right_of(self, block: Block) -> list[Block]:
         """The blocks after `block` on its line: its row's, or, when its row has none, those
         of the row above or below that sit mostly beside it (two columns whose lines are

@@ -199,9 +199,8 @@ def pick_vendor(layout: Layout, receipt: bool = False) -> Found | None:
         found.score += _frequency_bonus(found.value, layout, pages)
         found.score += 0.15 * _near_company_ids(layout, found)
         found.score += 0.1 * _above_registration(layout, found)
-        block_key = next(((b.row, b.index) for b in layout.rows[found.row]
-                          if b.bbox[0] <= found.bbox[0] + 1e-6 <= b.bbox[2] + 1e-6), None)
-        if block_key in zone:
+        home = layout.block_at(found.row, found.bbox[0])
+        if home is not None and (home.row, home.index) in zone:
             found.score -= 0.5
         found.score = max(0.05, min(0.95, found.score))
     return _wrapped(layout, best([c for c in cands if c.value]))

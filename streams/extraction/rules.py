@@ -294,8 +294,9 @@ def pick_vat_id(layout: Layout, customer: frozenset[tuple[int, int]] = frozenset
     one; never one printed in the `customer` blocks ((row, index): "Bill to ... VAT GB123")."""
     cands = [f[0] for f in labelled(layout, {2: L.VAT_ID}, vat_spans,
                                     lambda t: bool(L.VAT_EXCLUDE.search(t)))]
-    cands = [f for f in cands if not any((b.row, b.index) in customer and b.bbox[0] - 1e-6
-                                         <= f.bbox[0] <= b.bbox[2] for b in layout.rows[f.row])]
+    homes = [layout.block_at(f.row, f.bbox[0]) for f in cands]
+    cands = [f for f, b in zip(cands, homes, strict=True)
+             if b is None or (b.row, b.index) not in customer]
     for found in cands:
         if _VAT_RE.search(str(found.value)):
             found.score += 0.1
